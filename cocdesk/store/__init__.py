@@ -1,0 +1,1 @@
+"""The SQLite store (sqlite-utils only): connection, schema, repositories, audit log."""
