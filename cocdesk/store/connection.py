@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlite_utils
@@ -71,8 +71,6 @@ def checkpoint(db: sqlite_utils.Database) -> None:
 
 def close_database(db: sqlite_utils.Database) -> None:
     """Checkpoint (best effort: another process may hold the WAL) and close."""
-    try:
+    with suppress(sqlite3.Error):
         checkpoint(db)
-    except sqlite3.Error:
-        pass
     db.close()

@@ -1,0 +1,371 @@
+"""The `cocdesk` command: argument parsing, passphrases, exit codes. No rules live here."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from cocdesk import __version__, exit_codes
+from cocdesk.errors import CocdeskError, IntegrityFailure, UsageProblem
+
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageProblem(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="cocdesk", description="Offline, sealed Code of Conduct response desk.")
+    p.add_argument("--version", action="version", version=f"cocdesk {__version__}")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="vault folder (default: COCDESK_HOME or the platform's data folder)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("demo", help="open the app on a throwaway vault of fictional cases")
+
+    init = sub.add_parser("init", help="create a vault non-interactively")
+    init.add_argument("--event", required=True, help="the event's name")
+    init.add_argument("--member", required=True, help="the first team member's name")
+    init.add_argument("--role", default="lead", help="their role (default: lead)")
+    init.add_argument("--playbook", metavar="FILE", help="the event's own playbook TOML")
+
+    member = sub.add_parser("member", help="team members")
+    member_sub = member.add_subparsers(dest="member_command", metavar="ACTION", parser_class=_Parser)
+    member_sub.required = True
+    madd = member_sub.add_parser("add", help="add a team member")
+    madd.add_argument("name")
+    madd.add_argument("--role", required=True, help="responder, lead or chair")
+
+    add = sub.add_parser("add", help="take a report from JSON (FILE, or - for stdin)")
+    add.add_argument("file", metavar="FILE")
+
+    lst = sub.add_parser("list", help="the case queue")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+
+    exp = sub.add_parser("export", help="one case, decrypted, to stdout")
+    exp.add_argument("case", metavar="CASE")
+    exp.add_argument("--format", choices=("md", "json"), default="md")
+
+    sub.add_parser("verify", help="check the audit chain and the database's integrity")
+
+    backup = sub.add_parser("backup", help="write a sealed copy of the vault")
+    backup.add_argument("path", metavar="PATH")
+    return p
+
+
+# -- passphrases and members --------------------------------------------------------
+def _ask_secret(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise UsageProblem("no passphrase: set COCDESK_PASSPHRASE or run in a terminal")
+    return getpass.getpass(prompt)
+
+
+def _passphrase() -> str:
+    env = os.environ.get("COCDESK_PASSPHRASE")
+    return env if env is not None else _ask_secret("Passphrase: ")
+
+
+def _new_passphrase(env_name: str, who: str) -> str:
+    env = os.environ.get(env_name)
+    if env is not None:
+        if not env:
+            raise UsageProblem(f"{env_name} is empty")
+        return env
+    first = _ask_secret(f"New passphrase for {who}: ")
+    if not first:
+        raise UsageProblem("the passphrase is empty")
+    if _ask_secret("Same passphrase again: ") != first:
+        raise UsageProblem("the two passphrases differ; nothing was changed")
+    return first
+
+
+def _member(names: list[str]) -> str:
+    env = os.environ.get("COCDESK_MEMBER")
+    if env:
+        return env
+    if len(names) == 1:
+        return names[0]
+    if not sys.stdin.isatty():
+        raise UsageProblem("which member? set COCDESK_MEMBER")
+    return input(f"Member ({', '.join(names)}): ").strip()
+
+
+# -- commands ----------------------------------------------------------------------------
+def _folder(args: argparse.Namespace) -> Path:
+    from cocdesk.paths import data_dir
+
+    return data_dir(args.data_dir)
+
+
+def _unlocked(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from cocdesk.service import Desk
+
+    desk = Desk.open(_folder(args))
+    try:
+        session = desk.unlock(_member(desk.member_names()), _passphrase())
+    except BaseException:
+        desk.close()
+        raise
+    return desk, session
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.roles import parse_role
+    from cocdesk.playbook import load_file
+    from cocdesk.service import Desk
+
+    try:
+        role = parse_role(args.role)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    text, source = None, "default.toml"
+    if args.playbook:
+        _, text = load_file(Path(args.playbook))
+        source = args.playbook
+    folder = _folder(args)
+    if Desk.exists(folder):
+        from cocdesk.errors import VaultExists
+
+        raise VaultExists(f"a vault already exists in {folder}")
+    passphrase = (
+        os.environ["COCDESK_PASSPHRASE"]
+        if os.environ.get("COCDESK_PASSPHRASE")
+        else _new_passphrase("COCDESK_PASSPHRASE", args.member)
+    )
+    desk = Desk.create(
+        folder,
+        args.event,
+        args.member,
+        passphrase,
+        role=role,
+        playbook_text=text,
+        playbook_source=source,
+    )
+    desk.close()
+    print(f"created the vault for {args.event} in {folder}", file=out)
+    return exit_codes.OK
+
+
+def cmd_member_add(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.roles import parse_role
+    from cocdesk.service import TeamService
+
+    try:
+        role = parse_role(args.role)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    desk, session = _unlocked(args)
+    try:
+        passphrase = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
+        TeamService(session).add_member(args.name, role, passphrase)
+    finally:
+        desk.close()
+    print(f"added {args.name} as {role.value}", file=out)
+    return exit_codes.OK
+
+
+def _read_report(name: str) -> object:
+    from cocdesk.errors import BadReport
+
+    label = "stdin" if name == "-" else name
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(MAX_REPORT_BYTES + 1)
+        else:
+            with open(name, "rb") as fh:
+                raw = fh.read(MAX_REPORT_BYTES + 1)
+    except OSError as exc:
+        raise BadReport(f"{label}: cannot read it: {exc.strerror}") from None
+    if len(raw) > MAX_REPORT_BYTES:
+        raise BadReport(f"{label}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadReport(f"{label}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadReport(
+            f"{label}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise BadReport(f"{label}: nested too deeply") from None
+
+
+def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.report import parse_report
+    from cocdesk.service import CaseService, Desk
+
+    data = _read_report(args.file)
+    desk = Desk.open(_folder(args))
+    try:
+        report = parse_report(data, desk.playbook.category_codes)
+        session = desk.unlock(_member(desk.member_names()), _passphrase())
+        case_id = CaseService(session).add_report(report)
+    finally:
+        desk.close()
+    print(case_id, file=out)
+    return exit_codes.OK
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service import CaseService
+
+    desk, session = _unlocked(args)
+    try:
+        rows = CaseService(session).list_cases()
+    finally:
+        desk.close()
+    if args.json:
+        data = [
+            {
+                "id": r.id,
+                "created_at": r.created_at,
+                "updated_at": r.updated_at,
+                "status": r.status.value,
+                "category": r.category,
+                "urgent": r.urgent,
+                "holder": r.holder,
+            }
+            for r in rows
+        ]
+        print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+        return exit_codes.OK
+    from cocdesk.domain.text import visible
+
+    print(f"{'case':<8} {'status':<13} {'!':<1} {'category':<22} {'taken':<20} holder", file=out)
+    for r in rows:
+        print(
+            f"{r.id:<8} {r.status.value:<13} {'!' if r.urgent else ' '} "
+            f"{r.category or '—':<22} {r.created_at:<20} {visible(r.holder, keep='')}",
+            file=out,
+        )
+    if not rows:
+        print("(no cases)", file=out)
+    return exit_codes.OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.exchange import case_export
+    from cocdesk.service import CaseService
+
+    desk, session = _unlocked(args)
+    try:
+        view = CaseService(session).open_case(args.case)
+        text = (
+            case_export.to_json(view)
+            if args.format == "json"
+            else case_export.to_markdown(view, desk.playbook)
+        )
+    finally:
+        desk.close()
+    out.write(text if text.endswith("\n") else text + "\n")
+    return exit_codes.OK
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service.integrity import verify
+
+    desk, session = _unlocked(args)
+    try:
+        problems = verify(session)
+    finally:
+        desk.close()
+    if problems:
+        for line in problems:
+            print(line, file=out)
+        raise IntegrityFailure(f"{len(problems)} integrity problem(s) found: {problems[0]}")
+    print("ok: audit chain intact, database integrity ok", file=out)
+    return exit_codes.OK
+
+
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service.copies import backup
+
+    desk, session = _unlocked(args)
+    try:
+        backup(desk, session, Path(args.path))
+    finally:
+        desk.close()
+    print(f"wrote a sealed backup to {args.path}", file=out)
+    return exit_codes.OK
+
+
+def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
+    raise CocdeskError("the full-screen app is not built yet; see `cocdesk --help` for the commands")
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    return cmd_app(args, out)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "init": cmd_init,
+    "add": cmd_add,
+    "list": cmd_list,
+    "export": cmd_export,
+    "verify": cmd_verify,
+    "backup": cmd_backup,
+    "demo": cmd_demo,
+}
+
+
+def _no_core_dumps() -> None:
+    # A core dump would hold decrypted case data and keys (SECURITY.md, KeePassXC).
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run one command; every failure becomes one line on stderr and an exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    _no_core_dumps()
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return cmd_app(args, out)
+        if args.command == "member":
+            return cmd_member_add(args, out)
+        return COMMANDS[args.command](args, out)
+    except CocdeskError as exc:
+        print(f"cocdesk: {exc}", file=err)
+        return exc.exit_code
+    except sqlite3.DatabaseError as exc:
+        # Error texts from SQLite name tables and constraints, never stored values.
+        print(f"cocdesk: the vault file is damaged or unreadable ({exc})", file=err)
+        return exit_codes.INTEGRITY
+    except OSError as exc:
+        print(
+            f"cocdesk: {exc.strerror or 'input/output error'}: {exc.filename or ''}".rstrip(": "),
+            file=err,
+        )
+        return exit_codes.ERROR
+    except KeyboardInterrupt:
+        print("cocdesk: interrupted; nothing was saved half-way", file=err)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback, no values
+        print(f"cocdesk: internal error ({type(exc).__name__}); nothing was saved half-way", file=err)
+        return exit_codes.ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

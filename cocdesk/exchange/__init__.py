@@ -1,0 +1,1 @@
+"""Files in and out: case exports (and later reports, bundles)."""

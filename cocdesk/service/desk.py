@@ -1,0 +1,168 @@
+"""A vault file on disk: create it, open it, unlock it as a member, back it up."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from cocdesk.domain.roles import Role
+from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, UsageProblem, VaultExists
+from cocdesk.paths import database_path
+from cocdesk.playbook import Playbook, parse_playbook
+from cocdesk.playbook.loader import DEFAULT_NAME, default_text
+from cocdesk.service.clock import Clock, stamp, utc_now
+from cocdesk.service.session import Session
+from cocdesk.store import audit, meta
+from cocdesk.store import members as member_store
+from cocdesk.store.connection import close_database, open_database, write
+from cocdesk.store.schema import is_initialised, migrate
+from cocdesk.vault import kdf, member_keys, sealed_keys
+from cocdesk.vault.keyed_hash import EventKeys
+
+EVENT_LABEL = "event"
+
+
+class Desk:
+    """One opened vault file. Holds no secrets until `unlock` returns a Session."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path, clock: Clock = utc_now) -> None:
+        self.db = db
+        self.path = path
+        self.clock = clock
+        self.playbook = self._load_playbook()
+
+    # -- opening and creating -------------------------------------------------
+    @classmethod
+    def exists(cls, folder: Path) -> bool:
+        return database_path(folder).exists()
+
+    @classmethod
+    def open(cls, folder: Path, clock: Clock = utc_now) -> Desk:
+        path = database_path(folder)
+        if not path.exists():
+            raise NotFound(f"no vault in {folder} (create one with `cocdesk init`)")
+        db = _open(path)
+        try:
+            if not is_initialised(db):
+                raise IntegrityFailure(f"{path} is not a cocdesk vault")
+            migrate(db)
+            return cls(db, path, clock)
+        except BaseException:
+            db.close()
+            raise
+
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        event_name: str,
+        member_name: str,
+        passphrase: str,
+        role: Role = Role.LEAD,
+        playbook_text: str | None = None,
+        playbook_source: str = DEFAULT_NAME,
+        params: kdf.KdfParams | None = None,
+        clock: Clock = utc_now,
+    ) -> Desk:
+        """Make a new vault with its first member, who receives the event key."""
+        path = database_path(folder)
+        if path.exists():
+            raise VaultExists(f"a vault already exists in {folder}")
+        text = playbook_text if playbook_text is not None else default_text()
+        parse_playbook(text, playbook_source)  # refuse a bad playbook before creating anything
+        _check_name(event_name, "event name")
+        _check_name(member_name, "member name")
+        folder.mkdir(parents=True, exist_ok=True)
+        chosen = params or kdf.enrolment_params()
+        # Derive before touching the disk: a slow KDF must not hold the write lock.
+        key = member_keys.create(1, passphrase, chosen)
+        event_secret = sealed_keys.new_secret()
+        keys = EventKeys(event_secret)
+        at = stamp(clock())
+        db = _open(path)
+        try:
+            migrate(db)
+            with write(db):
+                meta.put(db, "event_name", event_name)
+                meta.put(db, "created_at", at)
+                meta.put(db, "playbook", text)
+                meta.put(db, "playbook_source", playbook_source)
+                member_store.insert(db, 1, member_name, role, key, at)
+                member_store.put_event_key(
+                    db, 1, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
+                )
+                audit.append(db, keys, at, 1, "vault.created")
+                audit.append(db, keys, at, 1, "member.added")
+            return cls(db, path, clock)
+        except BaseException:
+            db.close()
+            raise
+
+    def _load_playbook(self) -> Playbook:
+        text = meta.get(self.db, "playbook")
+        if text is None:
+            raise IntegrityFailure("the vault's playbook is missing")
+        return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME)
+
+    @property
+    def event_name(self) -> str:
+        return meta.get(self.db, "event_name") or self.playbook.event_name
+
+    def member_names(self) -> list[str]:
+        return [m.name for m in member_store.all_members(self.db) if m.active]
+
+    # -- unlocking -------------------------------------------------------------
+    def unlock(self, member_name: str, passphrase: str) -> Session:
+        """Open the member's key with their passphrase (slow: run it in a worker)."""
+        member = member_store.by_name(self.db, member_name)
+        if member is None or not member.active:
+            raise NotAMember(f"no team member is called '{_short(member_name)}'")
+        private = member_keys.unwrap(member.id, member.key, member.checksum, passphrase)
+        sealed = member_store.event_key(self.db, member.id)
+        if sealed is None:
+            raise IntegrityFailure(f"{member.name}'s copy of the event key is missing")
+        secret = sealed_keys.open_sealed(private, EVENT_LABEL, sealed)
+        return Session(
+            db=self.db,
+            playbook=self.playbook,
+            member_id=member.id,
+            member_name=member.name,
+            role=member.role,
+            clock=self.clock,
+            _private=private,
+            _event=EventKeys(secret),
+        )
+
+    # -- copies ------------------------------------------------------------------
+    def backup(self, target: Path) -> None:
+        """A sealed copy of the whole vault (VACUUM INTO: no free pages carried over)."""
+        if target.exists():
+            raise VaultExists(f"{target} already exists; choose a new file name")
+        if not target.parent.is_dir():
+            raise NotFound(f"the folder {target.parent} does not exist")
+        self.db.execute("VACUUM INTO ?", [str(target)])
+
+    def close(self) -> None:
+        close_database(self.db)
+
+
+def _open(path: Path) -> sqlite_utils.Database:
+    try:
+        db = open_database(path)
+        db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.DatabaseError as exc:
+        raise IntegrityFailure(f"{path} cannot be read as a database ({exc})") from None
+
+
+def _check_name(text: str, what: str) -> None:
+    if not text.strip():
+        raise UsageProblem(f"the {what} is empty")
+    if any(not ch.isprintable() for ch in text):
+        raise UsageProblem(f"the {what} holds control characters")
+
+
+def _short(text: str) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in text[:40])

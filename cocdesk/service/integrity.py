@@ -1,0 +1,58 @@
+"""`cocdesk verify`: the audit chain, the case records, the sealed data, and SQLite itself."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from cocdesk.errors import CocdeskError
+from cocdesk.service.session import Session
+from cocdesk.store import audit
+from cocdesk.store import cases as case_store
+from cocdesk.vault.fields import open_field
+
+CREATED = "case.reported"
+
+
+def verify(session: Session) -> list[str]:
+    """Every problem found, one line each; an empty list means the vault is intact."""
+    db = session.db
+    problems: list[str] = []
+    try:
+        result = [str(r[0]) for r in db.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems.extend(f"sqlite: {line}" for line in result[:5])
+        if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            problems.append("sqlite: a row refers to a member or case that does not exist")
+    except sqlite3.DatabaseError as exc:
+        return [f"sqlite: the file is damaged ({exc})"]
+
+    problems.extend(audit.verify_chain(db, session.event_keys))
+
+    rows: dict[str, case_store.CaseRow] = {}
+    for (case_id,) in db.execute("SELECT id FROM cases ORDER BY seq"):
+        try:
+            row = case_store.get(db, session.event_keys, str(case_id))
+        except CocdeskError as exc:
+            problems.append(str(exc))
+            continue
+        if row is not None:
+            rows[row.id] = row
+
+    created = {e.case_id for e in audit.entries(db) if e.kind == CREATED and e.case_id}
+    problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - set(rows)))
+    problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(set(rows) - created))
+
+    # Open everything this member may open: a damaged sealed value shows up here.
+    for case_id in rows:
+        try:
+            key = session.case_key(case_id)
+        except CocdeskError as exc:
+            if case_store.sealed_key(db, case_id, session.member_id) is not None:
+                problems.append(str(exc))
+            continue
+        for name, blob in case_store.fields(db, case_id).items():
+            try:
+                open_field(key, case_id, name, blob)
+            except CocdeskError as exc:
+                problems.append(str(exc))
+    return problems

@@ -1,0 +1,171 @@
+"""Case rows, their sealed fields, sealed keys and blind-index tags.
+
+The plain columns of a case (status, category, urgency, holder) carry a MAC
+under the event key, so editing them in the file is detected on read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from cocdesk.domain.status import Status
+from cocdesk.errors import IntegrityFailure
+from cocdesk.store.encoding import canonical
+from cocdesk.vault.keyed_hash import EventKeys, same
+
+CASE_COLUMNS = "id, seq, created_at, updated_at, status, category, urgent, holder, mac"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    seq: int
+    created_at: str
+    updated_at: str
+    status: Status
+    category: str
+    urgent: bool
+    holder: int | None
+
+
+def case_id_for(seq: int) -> str:
+    return f"C-{seq:04d}"
+
+
+def _mac(keys: EventKeys, row: CaseRow) -> bytes:
+    return keys.record_mac(
+        canonical(
+            (
+                "case",
+                row.id,
+                row.seq,
+                row.created_at,
+                row.updated_at,
+                row.status.value,
+                row.category,
+                int(row.urgent),
+                row.holder,
+            )
+        )
+    )
+
+
+def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
+    case_id = str(raw[0])
+    try:
+        row = CaseRow(
+            id=case_id,
+            seq=int(raw[1]),  # type: ignore[call-overload]
+            created_at=str(raw[2]),
+            updated_at=str(raw[3]),
+            status=Status(str(raw[4])),
+            category=str(raw[5] or ""),
+            urgent=bool(raw[6]),
+            holder=None if raw[7] is None else int(raw[7]),  # type: ignore[call-overload]
+        )
+    except (TypeError, ValueError):
+        raise IntegrityFailure(f"case {case_id} has a damaged record") from None
+    stored = raw[8]
+    if not isinstance(stored, bytes) or not same(_mac(keys, row), stored):
+        raise IntegrityFailure(f"case {case_id} was altered outside cocdesk")
+    return row
+
+
+def next_seq(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases").fetchone()[0])
+
+
+def insert(db: sqlite_utils.Database, keys: EventKeys, row: CaseRow) -> None:
+    db.table("cases").insert(_as_dict(keys, row))
+
+
+def update(db: sqlite_utils.Database, keys: EventKeys, row: CaseRow) -> None:
+    db.table("cases").update(row.id, _as_dict(keys, row))
+
+
+def _as_dict(keys: EventKeys, row: CaseRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "seq": row.seq,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "status": row.status.value,
+        "category": row.category,
+        "urgent": int(row.urgent),
+        "holder": row.holder,
+        "mac": _mac(keys, row),
+    }
+
+
+def get(db: sqlite_utils.Database, keys: EventKeys, case_id: str) -> CaseRow | None:
+    raw = db.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
+    return _checked(keys, raw) if raw else None
+
+
+def for_member(db: sqlite_utils.Database, keys: EventKeys, member_id: int) -> list[CaseRow]:
+    """Every case the member holds a sealed key for, oldest first."""
+    cursor = db.execute(
+        f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN "
+        "(SELECT case_id FROM case_keys WHERE member_id = ?) ORDER BY seq",
+        [member_id],
+    )
+    return [_checked(keys, raw) for raw in cursor]
+
+
+def all_rows(db: sqlite_utils.Database, keys: EventKeys) -> list[CaseRow]:
+    return [_checked(keys, raw) for raw in db.execute(f"SELECT {CASE_COLUMNS} FROM cases ORDER BY seq")]
+
+
+def put_sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int, sealed: bytes) -> None:
+    db.table("case_keys").upsert(
+        {"case_id": case_id, "member_id": member_id, "sealed": sealed}, pk=("case_id", "member_id")
+    )
+
+
+def sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int) -> bytes | None:
+    row = db.execute(
+        "SELECT sealed FROM case_keys WHERE case_id = ? AND member_id = ?", [case_id, member_id]
+    ).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def sealed_keys_for(db: sqlite_utils.Database, member_id: int) -> dict[str, bytes]:
+    cursor = db.execute("SELECT case_id, sealed FROM case_keys WHERE member_id = ?", [member_id])
+    return {str(case_id): bytes(sealed) for case_id, sealed in cursor}
+
+
+def put_fields(db: sqlite_utils.Database, case_id: str, sealed: Mapping[str, bytes]) -> None:
+    db.table("case_fields").upsert_all(
+        [{"case_id": case_id, "field": f, "ciphertext": c} for f, c in sealed.items()],
+        pk=("case_id", "field"),
+    )
+
+
+def fields(db: sqlite_utils.Database, case_id: str, names: Iterable[str] | None = None) -> dict[str, bytes]:
+    cursor = db.execute("SELECT field, ciphertext FROM case_fields WHERE case_id = ?", [case_id])
+    wanted = None if names is None else set(names)
+    return {str(f): bytes(c) for f, c in cursor if wanted is None or f in wanted}
+
+
+def put_tags(db: sqlite_utils.Database, case_id: str, tags: Iterable[bytes]) -> None:
+    db.execute("DELETE FROM blind_index WHERE case_id = ?", [case_id])
+    db.table("blind_index").insert_all(
+        [{"case_id": case_id, "tag": t} for t in dict.fromkeys(tags)], pk=("case_id", "tag")
+    )
+
+
+def cases_with_tags(db: sqlite_utils.Database, tags: Iterable[bytes], member_id: int) -> set[str]:
+    """Ids of cases, among those the member may open, whose index holds any of `tags`."""
+    wanted = list(dict.fromkeys(tags))
+    if not wanted:
+        return set()
+    marks = ",".join("?" * len(wanted))
+    cursor = db.execute(
+        f"SELECT DISTINCT b.case_id FROM blind_index b JOIN case_keys k "
+        f"ON k.case_id = b.case_id AND k.member_id = ? WHERE b.tag IN ({marks})",
+        [member_id, *wanted],
+    )
+    return {str(r[0]) for r in cursor}

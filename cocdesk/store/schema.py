@@ -1,0 +1,100 @@
+"""The vault's schema, as ordered migrations (sqlite-utils `Migrations`).
+
+Each migration runs in its own transaction together with the record that it
+ran, so an interrupted upgrade leaves the file at the previous version.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from cocdesk.store.connection import write
+
+migrations = Migrations("cocdesk")
+
+
+@migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("members").create(
+        {
+            "id": int,
+            "name": str,
+            "role": str,
+            "public_key": bytes,
+            "wrapped_key": bytes,
+            "salt": bytes,
+            "opslimit": int,
+            "memlimit": int,
+            "checksum": bytes,
+            "created_at": str,
+            "active": int,
+        },
+        pk="id",
+        not_null={"name", "role", "public_key", "wrapped_key", "salt", "checksum"},
+    )
+    db.table("members").create_index(["name"], unique=True)
+    db.table("event_keys").create(
+        {"member_id": int, "sealed": bytes},
+        pk="member_id",
+        foreign_keys=[("member_id", "members", "id")],
+    )
+    db.table("cases").create(
+        {
+            "id": str,
+            "seq": int,
+            "created_at": str,
+            "updated_at": str,
+            "status": str,
+            "category": str,
+            "urgent": int,
+            "holder": int,
+            "mac": bytes,
+        },
+        pk="id",
+        not_null={"seq", "created_at", "updated_at", "status", "mac"},
+        foreign_keys=[("holder", "members", "id")],
+    )
+    db.table("cases").create_index(["seq"], unique=True)
+    db.table("case_keys").create(
+        {"case_id": str, "member_id": int, "sealed": bytes},
+        pk=("case_id", "member_id"),
+        foreign_keys=[("case_id", "cases", "id"), ("member_id", "members", "id")],
+    )
+    db.table("case_keys").create_index(["member_id"])
+    db.table("case_fields").create(
+        {"case_id": str, "field": str, "ciphertext": bytes},
+        pk=("case_id", "field"),
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db.table("blind_index").create(
+        {"case_id": str, "tag": bytes},
+        pk=("case_id", "tag"),
+        foreign_keys=[("case_id", "cases", "id")],
+    )
+    db.table("blind_index").create_index(["tag"])
+    # No foreign key to cases: the log outlives a purged case (that is its point).
+    db.table("audit").create(
+        {
+            "seq": int,
+            "at": str,
+            "member_id": int,
+            "kind": str,
+            "case_id": str,
+            "detail": bytes,
+            "hash": bytes,
+        },
+        pk="seq",
+        not_null={"at", "kind", "hash"},
+    )
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the file up to the current schema (taking the write lock first)."""
+    with write(db):
+        migrations.apply(db)
+
+
+def is_initialised(db: sqlite_utils.Database) -> bool:
+    return db.table("meta").exists() and db.table("members").exists()

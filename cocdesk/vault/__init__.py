@@ -1,0 +1,1 @@
+"""Cryptography (PyNaCl only): key derivation, member keys, case keys, sealing, blind index."""

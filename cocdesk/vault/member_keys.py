@@ -1,0 +1,91 @@
+"""A member's X25519 key pair, the private half wrapped under their passphrase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacl import hash as nacl_hash
+from nacl.encoding import RawEncoder
+from nacl.public import PrivateKey
+
+from cocdesk.errors import IntegrityFailure, WrongPassphrase
+from cocdesk.vault import aead, kdf
+
+
+@dataclass(frozen=True)
+class WrappedKey:
+    """Everything stored for a member's key: public half, wrapped private half, KDF inputs."""
+
+    public_key: bytes
+    wrapped: bytes
+    salt: bytes
+    params: kdf.KdfParams
+
+    def checksum(self, member_id: int) -> bytes:
+        """An unkeyed digest of the record, so a damaged record reads as damage.
+
+        Without it a flipped bit in the salt or parameters would look exactly
+        like a wrong passphrase; it is not a defence against a forger (the
+        associated data below is).
+        """
+        return nacl_hash.blake2b(
+            b"|".join(
+                (
+                    str(member_id).encode(),
+                    self.public_key,
+                    self.wrapped,
+                    self.salt,
+                    str(self.params.opslimit).encode(),
+                    str(self.params.memlimit).encode(),
+                )
+            ),
+            digest_size=16,
+            person=b"cocdesk-member",
+            encoder=RawEncoder,
+        )
+
+
+def _associated(member_id: int, public_key: bytes, params: kdf.KdfParams) -> bytes:
+    # The KDF parameters are bound in: lowering them in the database to make
+    # guessing cheaper makes the key fail to open (a downgrade is refused).
+    return b"|".join(
+        (
+            b"cocdesk/v1/member",
+            str(member_id).encode(),
+            public_key,
+            str(params.opslimit).encode(),
+            str(params.memlimit).encode(),
+        )
+    )
+
+
+def create(member_id: int, passphrase: str, params: kdf.KdfParams) -> WrappedKey:
+    """Make a new key pair and wrap its private half under `passphrase`."""
+    private = PrivateKey.generate()
+    return wrap(member_id, private, passphrase, params)
+
+
+def wrap(member_id: int, private: PrivateKey, passphrase: str, params: kdf.KdfParams) -> WrappedKey:
+    """Wrap an existing private key (used on creation and on a passphrase change)."""
+    salt = kdf.new_salt()
+    kek = kdf.derive(passphrase, salt, params)
+    public = bytes(private.public_key)
+    wrapped = aead.seal(kek, bytes(private), _associated(member_id, public, params))
+    return WrappedKey(public_key=public, wrapped=wrapped, salt=salt, params=params)
+
+
+def unwrap(member_id: int, record: WrappedKey, stored_checksum: bytes, passphrase: str) -> PrivateKey:
+    """Open a member's private key; wrong passphrase and damage are told apart."""
+    if record.checksum(member_id) != stored_checksum:
+        raise IntegrityFailure("the member's key record is damaged")
+    if not (1 <= record.params.opslimit <= 64 and 8192 <= record.params.memlimit <= 4 << 30):
+        raise IntegrityFailure("the member's key parameters are out of range")
+    kek = kdf.derive(passphrase, record.salt, record.params)
+    try:
+        raw = aead.open_(kek, record.wrapped, _associated(member_id, record.public_key, record.params), "key")
+    except IntegrityFailure:
+        raise WrongPassphrase("wrong passphrase") from None
+    private = PrivateKey(raw)
+    if bytes(private.public_key) != record.public_key:
+        raise IntegrityFailure("the member's public key does not match their private key")
+    return private
