@@ -1,4 +1,4 @@
-"""Cases: taking a report, the queue, opening one case, and its history."""
+"""Cases: taking a report, editing it, the queue, opening one case, purging it."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from cocdesk.domain.history import label
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
+from cocdesk.domain.roles import Role
 from cocdesk.domain.status import Status
-from cocdesk.errors import IntegrityFailure, NotFound
+from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused
 from cocdesk.service.session import Session
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import write
+from cocdesk.store.connection import checkpoint, write
 from cocdesk.vault import sealed_keys
 from cocdesk.vault.fields import open_field, seal_field
 
@@ -52,7 +54,10 @@ def encode_value(value: object) -> bytes:
 
 
 def decode_value(raw: bytes) -> object:
-    return json.loads(raw.decode("ascii"))
+    try:
+        return json.loads(raw.decode("ascii"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise IntegrityFailure("a sealed field opened but holds no valid value") from None
 
 
 class CaseService:
@@ -65,21 +70,17 @@ class CaseService:
     def _db(self) -> sqlite_utils.Database:
         return self.session.db
 
+    # -- writing ---------------------------------------------------------------------
     def add_report(self, report: Report) -> str:
         """Seal and store a new report in one transaction; return its case id."""
         s = self.session
         keys = s.event_keys
-        members = [m for m in member_store.all_members(self._db) if m.active]
         case_key = sealed_keys.new_secret()
-        tags = [keys.blind_tag(kind, value) for kind, value in report.identifiers()]
         at = s.now()
         with write(self._db):
+            members = self._recipients()
             seq = case_store.next_seq(self._db)
             case_id = case_store.case_id_for(seq)
-            sealed = {
-                name: seal_field(case_key, case_id, name, encode_value(value))
-                for name, value in sealed_values(report).items()
-            }
             row = case_store.CaseRow(
                 id=case_id,
                 seq=seq,
@@ -92,31 +93,83 @@ class CaseService:
             )
             case_store.insert(self._db, keys, row)
             for m in members:
-                case_store.put_sealed_key(
-                    self._db,
-                    case_id,
-                    m.id,
-                    sealed_keys.seal_to(m.key.public_key, case_id, case_key),
-                )
-            case_store.put_fields(self._db, case_id, sealed)
-            case_store.put_tags(self._db, case_id, tags)
+                sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
+                case_store.put_sealed_key(self._db, case_id, m.id, sealed)
+            self._write_report(case_id, case_key, report)
             audit.append(self._db, keys, at, s.member_id, "case.reported", case_id)
         s.remember_case_key(case_id, case_key)
         return case_id
 
+    def update_report(self, case_id: str, report: Report) -> None:
+        """Replace a case's report (intake corrections) in one transaction."""
+        s = self.session
+        key = s.case_key(case_id)
+        at = s.now()
+        with write(self._db):
+            row = self._row(case_id)
+            changed = case_store.CaseRow(
+                id=row.id,
+                seq=row.seq,
+                created_at=row.created_at,
+                updated_at=at,
+                status=row.status,
+                category=report.category,
+                urgent=report.urgent,
+                holder=row.holder,
+            )
+            case_store.update(self._db, s.event_keys, changed)
+            self._write_report(case_id, key, report)
+            audit.append(self._db, s.event_keys, at, s.member_id, "case.edited", case_id)
+
+    def purge(self, case_id: str) -> None:
+        """Crypto-shred a case: every sealed copy of its key and every ciphertext goes.
+
+        The audit log keeps that the case existed and was purged, nothing more.
+        """
+        s = self.session
+        if s.role not in (Role.LEAD, Role.CHAIR):
+            raise RuleRefused("only a lead or the chair may purge a case")
+        with write(self._db):
+            self._row(case_id)
+            for table in ("case_fields", "blind_index", "case_keys"):
+                self._db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
+            self._db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+            audit.append(self._db, s.event_keys, s.now(), s.member_id, "case.purged", case_id)
+        s.forget_case_key(case_id)
+        # secure_delete zeroed the freed pages; the WAL still holds their old
+        # images until a checkpoint, and VACUUM rebuilds the file without them.
+        checkpoint(self._db)
+        self._db.execute("VACUUM")
+        checkpoint(self._db)
+
+    def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
+        sealed = {
+            name: seal_field(case_key, case_id, name, encode_value(value))
+            for name, value in sealed_values(report).items()
+        }
+        case_store.put_fields(self._db, case_id, sealed)
+        keys = self.session.event_keys
+        case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.identifiers()])
+
+    def _recipients(self) -> list[member_store.MemberRow]:
+        """Active members to seal a new case key to, each record checked first."""
+        found = [m for m in member_store.all_members(self._db) if m.active]
+        for m in found:
+            # A public key swapped in the file would receive the case key: refuse.
+            member_store.check_mac(self._db, self.session.event_keys, m)
+        return found
+
+    # -- reading ---------------------------------------------------------------------
     def list_cases(self) -> list[CaseSummary]:
         """The queue: every case this member may open, oldest first."""
-        names = {m.id: m.name for m in member_store.all_members(self._db)}
+        names = self._names()
         rows = case_store.for_member(self._db, self.session.event_keys, self.session.member_id)
-        return [self._summary(r, names) for r in rows]
+        return [_summary(r, names) for r in rows]
 
     def open_case(self, case_id: str) -> CaseView:
         """Decrypt one case in full, with its timeline."""
-        s = self.session
-        row = case_store.get(self._db, s.event_keys, case_id)
-        if row is None:
-            raise NotFound(f"there is no case {case_id}")
-        key = s.case_key(case_id)
+        row = self._row(case_id)
+        key = self.session.case_key(case_id)
         values = {
             name: decode_value(open_field(key, case_id, name, blob))
             for name, blob in case_store.fields(self._db, case_id).items()
@@ -124,13 +177,16 @@ class CaseService:
         missing = [k for k in SEALED_KEYS if k not in values]
         if missing:
             raise IntegrityFailure(f"{case_id} is missing its field {missing[0]}")
-        names = {m.id: m.name for m in member_store.all_members(self._db)}
+        try:
+            report = from_parts(values, row.category, row.urgent)
+        except (TypeError, ValueError, AssertionError):
+            raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
+        names = self._names()
         timeline = tuple(
-            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), e.kind)
+            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind))
             for e in audit.entries(self._db, case_id)
         )
-        report = from_parts(values, row.category, row.urgent)
-        return CaseView(self._summary(row, names), report, timeline)
+        return CaseView(_summary(row, names), report, timeline)
 
     def earlier_reports_naming(self, identifiers: list[tuple[str, str]]) -> int:
         """How many cases this member may open name any of these people (blind index)."""
@@ -138,14 +194,23 @@ class CaseService:
         tags = [keys.blind_tag(kind, value) for kind, value in identifiers]
         return len(case_store.cases_with_tags(self._db, tags, self.session.member_id))
 
-    @staticmethod
-    def _summary(row: case_store.CaseRow, names: dict[int, str]) -> CaseSummary:
-        return CaseSummary(
-            id=row.id,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            status=row.status,
-            category=row.category,
-            urgent=row.urgent,
-            holder=names.get(row.holder, "") if row.holder is not None else "",
-        )
+    def _row(self, case_id: str) -> case_store.CaseRow:
+        row = case_store.get(self._db, self.session.event_keys, case_id)
+        if row is None:
+            raise NotFound(f"there is no case {case_id}")
+        return row
+
+    def _names(self) -> dict[int, str]:
+        return {m.id: m.name for m in member_store.all_members(self._db)}
+
+
+def _summary(row: case_store.CaseRow, names: dict[int, str]) -> CaseSummary:
+    return CaseSummary(
+        id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        status=row.status,
+        category=row.category,
+        urgent=row.urgent,
+        holder=names.get(row.holder, "") if row.holder is not None else "",
+    )

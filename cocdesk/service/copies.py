@@ -12,6 +12,7 @@ from cocdesk.store.connection import write
 
 def backup(desk: Desk, session: Session, target: Path) -> None:
     """Record the backup in the audit log, then write the copy with VACUUM INTO."""
+    desk.check_backup_target(target)
     with write(session.db):
         audit.append(session.db, session.event_keys, session.now(), session.member_id, "vault.backup")
     desk.backup(target)

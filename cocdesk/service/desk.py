@@ -89,7 +89,7 @@ class Desk:
                 meta.put(db, "created_at", at)
                 meta.put(db, "playbook", text)
                 meta.put(db, "playbook_source", playbook_source)
-                member_store.insert(db, 1, member_name, role, key, at)
+                member_store.insert(db, keys, 1, member_name, role, key, at)
                 member_store.put_event_key(
                     db, 1, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
                 )
@@ -119,11 +119,14 @@ class Desk:
         member = member_store.by_name(self.db, member_name)
         if member is None or not member.active:
             raise NotAMember(f"no team member is called '{_short(member_name)}'")
-        private = member_keys.unwrap(member.id, member.key, member.checksum, passphrase)
+        private = member_keys.unwrap(member.id, member.key, passphrase)
         sealed = member_store.event_key(self.db, member.id)
         if sealed is None:
             raise IntegrityFailure(f"{member.name}'s copy of the event key is missing")
         secret = sealed_keys.open_sealed(private, EVENT_LABEL, sealed)
+        event_keys = EventKeys(secret)
+        # The role decides what this member may do: it must be the one a member wrote.
+        member_store.check_mac(self.db, event_keys, member)
         return Session(
             db=self.db,
             playbook=self.playbook,
@@ -132,16 +135,21 @@ class Desk:
             role=member.role,
             clock=self.clock,
             _private=private,
-            _event=EventKeys(secret),
+            _event=event_keys,
         )
 
     # -- copies ------------------------------------------------------------------
-    def backup(self, target: Path) -> None:
-        """A sealed copy of the whole vault (VACUUM INTO: no free pages carried over)."""
+    @staticmethod
+    def check_backup_target(target: Path) -> None:
+        """Refuse a target that exists (never overwrite) or whose folder is missing."""
         if target.exists():
             raise VaultExists(f"{target} already exists; choose a new file name")
         if not target.parent.is_dir():
             raise NotFound(f"the folder {target.parent} does not exist")
+
+    def backup(self, target: Path) -> None:
+        """A sealed copy of the whole vault (VACUUM INTO: no free pages carried over)."""
+        self.check_backup_target(target)
         self.db.execute("VACUUM INTO ?", [str(target)])
 
     def close(self) -> None:

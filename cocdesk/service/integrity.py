@@ -8,6 +8,7 @@ from cocdesk.errors import CocdeskError
 from cocdesk.service.session import Session
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
+from cocdesk.store import members as member_store
 from cocdesk.vault.fields import open_field
 
 CREATED = "case.reported"
@@ -27,6 +28,11 @@ def verify(session: Session) -> list[str]:
         return [f"sqlite: the file is damaged ({exc})"]
 
     problems.extend(audit.verify_chain(db, session.event_keys))
+    try:
+        for member in member_store.all_members(db):
+            member_store.check_mac(db, session.event_keys, member)
+    except CocdeskError as exc:
+        problems.append(str(exc))
 
     rows: dict[str, case_store.CaseRow] = {}
     for (case_id,) in db.execute("SELECT id FROM cases ORDER BY seq"):

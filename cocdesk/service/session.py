@@ -68,3 +68,6 @@ class Session:
 
     def remember_case_key(self, case_id: str, key: bytes) -> None:
         self._case_keys[case_id] = key
+
+    def forget_case_key(self, case_id: str) -> None:
+        self._case_keys.pop(case_id, None)

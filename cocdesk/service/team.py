@@ -40,7 +40,7 @@ class TeamService:
         with write(db):
             if member_store.next_id(db) != member_id:
                 raise UsageProblem("another member was added meanwhile; try again")
-            member_store.insert(db, member_id, name, role, key, at)
+            member_store.insert(db, s.event_keys, member_id, name, role, key, at)
             member_store.put_event_key(
                 db, member_id, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
             )

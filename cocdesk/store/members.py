@@ -1,4 +1,10 @@
-"""Team members' rows: name, role, wrapped key pair, and their copy of the event key."""
+"""Team members' rows: name, role, wrapped key pair, and their copy of the event key.
+
+Two seals on each row: an unkeyed checksum, so a damaged row reads as damage
+before anyone is unlocked (not as "wrong passphrase" or "no such member"), and
+a MAC under the event key, so nobody without a key can promote a responder to
+lead or swap in a public key of their own to receive future case keys.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from nacl import hash as nacl_hash
+from nacl.encoding import RawEncoder
 
 from cocdesk.domain.roles import Role
+from cocdesk.errors import IntegrityFailure
+from cocdesk.store.encoding import canonical
 from cocdesk.vault.kdf import KdfParams
+from cocdesk.vault.keyed_hash import EventKeys, same
 from cocdesk.vault.member_keys import WrappedKey
+
+COLUMNS = "id, name, role, active, public_key, wrapped_key, salt, opslimit, memlimit, checksum, mac"
 
 
 @dataclass(frozen=True)
@@ -17,25 +30,50 @@ class MemberRow:
     id: int
     name: str
     role: Role
-    key: WrappedKey
-    checksum: bytes
     active: bool
+    key: WrappedKey
 
 
-def _row(raw: dict[str, Any]) -> MemberRow:
-    return MemberRow(
-        id=int(raw["id"]),
-        name=str(raw["name"]),
-        role=Role(str(raw["role"])),
-        key=WrappedKey(
-            public_key=bytes(raw["public_key"]),
-            wrapped=bytes(raw["wrapped_key"]),
-            salt=bytes(raw["salt"]),
-            params=KdfParams(int(raw["opslimit"]), int(raw["memlimit"])),
-        ),
-        checksum=bytes(raw["checksum"]),
-        active=bool(raw["active"]),
-    )
+def _identity(row: MemberRow) -> bytes:
+    return canonical(("member", row.id, row.name, row.role.value, int(row.active), row.key.public_key))
+
+
+def _checksum(row: MemberRow) -> bytes:
+    k = row.key
+    data = _identity(row) + canonical((k.wrapped, k.salt, k.params.opslimit, k.params.memlimit))
+    return nacl_hash.blake2b(data, digest_size=16, person=b"cocdesk-member", encoder=RawEncoder)
+
+
+def _row(raw: tuple[Any, ...]) -> MemberRow:
+    try:
+        row = MemberRow(
+            id=int(raw[0]),
+            name=str(raw[1]),
+            role=Role(str(raw[2])),
+            active=bool(raw[3]),
+            key=WrappedKey(
+                public_key=bytes(raw[4]),
+                wrapped=bytes(raw[5]),
+                salt=bytes(raw[6]),
+                params=KdfParams(int(raw[7]), int(raw[8])),
+            ),
+        )
+    except (TypeError, ValueError):
+        raise IntegrityFailure("a team member's record is damaged") from None
+    if not isinstance(raw[9], bytes) or not same(_checksum(row), raw[9]):
+        raise IntegrityFailure(f"the team member record #{row.id} is damaged")
+    return row
+
+
+def check_mac(db: sqlite_utils.Database, keys: EventKeys, row: MemberRow) -> None:
+    """Refuse a member record edited outside cocdesk (role, name or public key)."""
+    stored = db.execute("SELECT mac FROM members WHERE id = ?", [row.id]).fetchone()
+    if (
+        stored is None
+        or not isinstance(stored[0], bytes)
+        or not same(keys.record_mac(_identity(row)), stored[0])
+    ):
+        raise IntegrityFailure(f"the team member record #{row.id} was altered outside cocdesk")
 
 
 def next_id(db: sqlite_utils.Database) -> int:
@@ -44,8 +82,15 @@ def next_id(db: sqlite_utils.Database) -> int:
 
 
 def insert(
-    db: sqlite_utils.Database, member_id: int, name: str, role: Role, key: WrappedKey, at: str
+    db: sqlite_utils.Database,
+    keys: EventKeys,
+    member_id: int,
+    name: str,
+    role: Role,
+    key: WrappedKey,
+    at: str,
 ) -> None:
+    row = MemberRow(id=member_id, name=name, role=role, active=True, key=key)
     db.table("members").insert(
         {
             "id": member_id,
@@ -56,25 +101,26 @@ def insert(
             "salt": key.salt,
             "opslimit": key.params.opslimit,
             "memlimit": key.params.memlimit,
-            "checksum": key.checksum(member_id),
+            "checksum": _checksum(row),
+            "mac": keys.record_mac(_identity(row)),
             "created_at": at,
             "active": 1,
         }
     )
 
 
+def all_members(db: sqlite_utils.Database) -> list[MemberRow]:
+    """Every member, each row checked for damage."""
+    return [_row(r) for r in db.execute(f"SELECT {COLUMNS} FROM members ORDER BY id")]
+
+
 def by_name(db: sqlite_utils.Database, name: str) -> MemberRow | None:
-    rows = list(db.table("members").rows_where("name = ?", [name]))
-    return _row(rows[0]) if rows else None
+    # Read them all: a damaged row must read as damage, not as "no such member".
+    return next((m for m in all_members(db) if m.name == name), None)
 
 
 def by_id(db: sqlite_utils.Database, member_id: int) -> MemberRow | None:
-    rows = list(db.table("members").rows_where("id = ?", [member_id]))
-    return _row(rows[0]) if rows else None
-
-
-def all_members(db: sqlite_utils.Database) -> list[MemberRow]:
-    return [_row(r) for r in db.table("members").rows_where(order_by="id")]
+    return next((m for m in all_members(db) if m.id == member_id), None)
 
 
 def put_event_key(db: sqlite_utils.Database, member_id: int, sealed: bytes) -> None:
@@ -82,5 +128,5 @@ def put_event_key(db: sqlite_utils.Database, member_id: int, sealed: bytes) -> N
 
 
 def event_key(db: sqlite_utils.Database, member_id: int) -> bytes | None:
-    rows = list(db.table("event_keys").rows_where("member_id = ?", [member_id]))
-    return bytes(rows[0]["sealed"]) if rows else None
+    row = db.execute("SELECT sealed FROM event_keys WHERE member_id = ?", [member_id]).fetchone()
+    return bytes(row[0]) if row else None

@@ -28,11 +28,12 @@ def _initial(db: sqlite_utils.Database) -> None:
             "opslimit": int,
             "memlimit": int,
             "checksum": bytes,
+            "mac": bytes,
             "created_at": str,
             "active": int,
         },
         pk="id",
-        not_null={"name", "role", "public_key", "wrapped_key", "salt", "checksum"},
+        not_null={"name", "role", "public_key", "wrapped_key", "salt", "checksum", "mac"},
     )
     db.table("members").create_index(["name"], unique=True)
     db.table("event_keys").create(

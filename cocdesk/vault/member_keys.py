@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nacl import hash as nacl_hash
-from nacl.encoding import RawEncoder
 from nacl.public import PrivateKey
 
 from cocdesk.errors import IntegrityFailure, WrongPassphrase
@@ -20,29 +18,6 @@ class WrappedKey:
     wrapped: bytes
     salt: bytes
     params: kdf.KdfParams
-
-    def checksum(self, member_id: int) -> bytes:
-        """An unkeyed digest of the record, so a damaged record reads as damage.
-
-        Without it a flipped bit in the salt or parameters would look exactly
-        like a wrong passphrase; it is not a defence against a forger (the
-        associated data below is).
-        """
-        return nacl_hash.blake2b(
-            b"|".join(
-                (
-                    str(member_id).encode(),
-                    self.public_key,
-                    self.wrapped,
-                    self.salt,
-                    str(self.params.opslimit).encode(),
-                    str(self.params.memlimit).encode(),
-                )
-            ),
-            digest_size=16,
-            person=b"cocdesk-member",
-            encoder=RawEncoder,
-        )
 
 
 def _associated(member_id: int, public_key: bytes, params: kdf.KdfParams) -> bytes:
@@ -74,10 +49,8 @@ def wrap(member_id: int, private: PrivateKey, passphrase: str, params: kdf.KdfPa
     return WrappedKey(public_key=public, wrapped=wrapped, salt=salt, params=params)
 
 
-def unwrap(member_id: int, record: WrappedKey, stored_checksum: bytes, passphrase: str) -> PrivateKey:
-    """Open a member's private key; wrong passphrase and damage are told apart."""
-    if record.checksum(member_id) != stored_checksum:
-        raise IntegrityFailure("the member's key record is damaged")
+def unwrap(member_id: int, record: WrappedKey, passphrase: str) -> PrivateKey:
+    """Open a member's private key (the caller has checked the record for damage)."""
     if not (1 <= record.params.opslimit <= 64 and 8192 <= record.params.memlimit <= 4 << 30):
         raise IntegrityFailure("the member's key parameters are out of range")
     kek = kdf.derive(passphrase, record.salt, record.params)

@@ -102,7 +102,7 @@ static void log_op(uint8_t op, const char *path, int64_t a, int64_t b, const voi
 static char *watched_path(int dirfd, const char *path) {
     const char *dir = getenv("POWERLOSS_DIR");
     if (!dir || !path) return NULL;
-    char full[PATH_MAX];
+    char full[2 * PATH_MAX + 2];
     if (path[0] == '/') {
         snprintf(full, sizeof full, "%s", path);
     } else {
