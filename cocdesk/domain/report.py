@@ -122,7 +122,7 @@ def _object(value: object, where: str, allowed: Collection[str]) -> Mapping[str,
         raise BadReport(f"{where} must be an object, not {_kind(value)}")
     unknown = [k for k in value if k not in allowed]
     if unknown:
-        raise BadReport(f"{where} has an unknown key '{unknown[0]}'")
+        raise BadReport(f"{where} has an unknown key '{_printable(unknown[0])}'")
     return value
 
 
