@@ -9,8 +9,11 @@ LABELS = {
     "case.reported": "report taken",
     "case.edited": "report edited",
     "case.purged": "case purged (crypto-shredded)",
+    "case.note": "note added",
 }
 
 
 def label(kind: str) -> str:
+    if kind.startswith("case.status."):
+        return "status → " + kind.removeprefix("case.status.").replace("_", " ")
     return LABELS.get(kind, kind)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlite_utils
 
 from cocdesk.domain.history import label
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
 from cocdesk.domain.roles import Role
-from cocdesk.domain.status import Status
-from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused
+from cocdesk.domain.status import CaseFacts, Status, refusal
+from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.session import Session
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
@@ -42,10 +42,31 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class Note:
+    at: str
+    who: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One ticked item of the first-contact checklist, and when it was ticked."""
+
+    item: str
+    at: str
+
+
+@dataclass(frozen=True)
 class CaseView:
     summary: CaseSummary
     report: Report
     timeline: tuple[TimelineEntry, ...]
+    notes: tuple[Note, ...] = ()
+    first_contact: tuple[Tick, ...] = ()
+
+
+NOTE_PREFIX = "note:"
+FIRST_CONTACT = "first_contact"
 
 
 def encode_value(value: object) -> bytes:
@@ -71,8 +92,11 @@ class CaseService:
         return self.session.db
 
     # -- writing ---------------------------------------------------------------------
-    def add_report(self, report: Report) -> str:
-        """Seal and store a new report in one transaction; return its case id."""
+    def add_report(self, report: Report, first_contact: tuple[Tick, ...] = ()) -> str:
+        """Seal and store a new report in one transaction; return its case id.
+
+        `first_contact` is the timestamped DO / DON'T checklist, carried with the case.
+        """
         s = self.session
         keys = s.event_keys
         case_key = sealed_keys.new_secret()
@@ -96,6 +120,9 @@ class CaseService:
                 sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
                 case_store.put_sealed_key(self._db, case_id, m.id, sealed)
             self._write_report(case_id, case_key, report)
+            ticks = [{"item": t.item, "at": t.at} for t in first_contact]
+            checklist = seal_field(case_key, case_id, FIRST_CONTACT, encode_value(ticks))
+            case_store.put_fields(self._db, case_id, {FIRST_CONTACT: checklist})
             audit.append(self._db, keys, at, s.member_id, "case.reported", case_id)
         s.remember_case_key(case_id, case_key)
         return case_id
@@ -120,6 +147,58 @@ class CaseService:
             case_store.update(self._db, s.event_keys, changed)
             self._write_report(case_id, key, report)
             audit.append(self._db, s.event_keys, at, s.member_id, "case.edited", case_id)
+
+    def add_note(self, case_id: str, text: str) -> None:
+        """A sealed note on the case, signed with who and when."""
+        if not text.strip():
+            raise UsageProblem("the note is empty")
+        s = self.session
+        key = s.case_key(case_id)
+        at = s.now()
+        with write(self._db):
+            row = self._row(case_id)
+            number = 1 + sum(1 for f in case_store.fields(self._db, case_id) if f.startswith(NOTE_PREFIX))
+            name = f"{NOTE_PREFIX}{number:04d}"
+            value = {"at": at, "by": s.member_name, "text": text}
+            case_store.put_fields(
+                self._db, case_id, {name: seal_field(key, case_id, name, encode_value(value))}
+            )
+            case_store.update(self._db, s.event_keys, replace(row, updated_at=at))
+            audit.append(self._db, s.event_keys, at, s.member_id, "case.note", case_id)
+
+    def moves(self, case_id: str) -> list[tuple[Status, str | None]]:
+        """Every status the case could move to next, each with the reason it may not (or None)."""
+        row = self._row(case_id)
+        facts = CaseFacts(row.status)
+        return [
+            (target, refusal(facts, target, self.session.role))
+            for target in Status
+            if target not in (row.status, Status.NEW)
+        ]
+
+    def move(self, case_id: str, target: Status) -> None:
+        """Move the case to `target`, or raise RuleRefused with the domain's reason."""
+        s = self.session
+        with write(self._db):
+            row = self._row(case_id)
+            reason = refusal(CaseFacts(row.status), target, s.role)
+            if reason:
+                raise RuleRefused(reason)
+            at = s.now()
+            case_store.update(self._db, s.event_keys, replace(row, status=target, updated_at=at))
+            audit.append(self._db, s.event_keys, at, s.member_id, f"case.status.{target.value}", case_id)
+
+    def search_texts(self) -> dict[str, str]:
+        """Every case's decrypted text, folded for searching (kept in memory only)."""
+        found: dict[str, str] = {}
+        for row in case_store.for_member(self._db, self.session.event_keys, self.session.member_id):
+            key = self.session.case_key(row.id)
+            parts = [row.id, row.category, row.status.value]
+            for name, blob in case_store.fields(self._db, row.id).items():
+                if name in SEALED_KEYS or name.startswith(NOTE_PREFIX):
+                    parts.extend(_strings(decode_value(open_field(key, row.id, name, blob))))
+            found[row.id] = " ".join(parts).casefold()
+        return found
 
     def purge(self, case_id: str) -> None:
         """Crypto-shred a case: every sealed copy of its key and every ciphertext goes.
@@ -174,11 +253,13 @@ class CaseService:
             name: decode_value(open_field(key, case_id, name, blob))
             for name, blob in case_store.fields(self._db, case_id).items()
         }
+        notes = tuple(_note(values.pop(name)) for name in sorted(values) if name.startswith(NOTE_PREFIX))
+        ticks = tuple(_tick(t) for t in _as_list(values.pop(FIRST_CONTACT, [])))
         missing = [k for k in SEALED_KEYS if k not in values]
         if missing:
             raise IntegrityFailure(f"{case_id} is missing its field {missing[0]}")
         try:
-            report = from_parts(values, row.category, row.urgent)
+            report = from_parts({k: values[k] for k in SEALED_KEYS}, row.category, row.urgent)
         except (TypeError, ValueError, AssertionError):
             raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
         names = self._names()
@@ -186,7 +267,7 @@ class CaseService:
             TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind))
             for e in audit.entries(self._db, case_id)
         )
-        return CaseView(_summary(row, names), report, timeline)
+        return CaseView(_summary(row, names), report, timeline, notes, ticks)
 
     def earlier_reports_naming(self, identifiers: list[tuple[str, str]]) -> int:
         """How many cases this member may open name any of these people (blind index)."""
@@ -214,3 +295,32 @@ def _summary(row: case_store.CaseRow, names: dict[int, str]) -> CaseSummary:
         urgent=row.urgent,
         holder=names.get(row.holder, "") if row.holder is not None else "",
     )
+
+
+def _as_list(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise IntegrityFailure("a sealed list holds the wrong shape")
+    return value
+
+
+def _note(value: object) -> Note:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a sealed note holds the wrong shape")
+    return Note(at=str(value.get("at", "")), who=str(value.get("by", "")), text=str(value.get("text", "")))
+
+
+def _tick(value: object) -> Tick:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a sealed checklist holds the wrong shape")
+    return Tick(item=str(value.get("item", "")), at=str(value.get("at", "")))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a decoded JSON value, for the search text."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

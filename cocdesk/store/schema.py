@@ -91,6 +91,17 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_drafts")
+def _drafts(db: sqlite_utils.Database) -> None:
+    # One unsaved intake per member, sealed to that member alone, so work in
+    # progress survives a crash or a lock without reaching the disk in the clear.
+    db.table("drafts").create(
+        {"member_id": int, "updated_at": str, "sealed": bytes},
+        pk="member_id",
+        foreign_keys=[("member_id", "members", "id")],
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the file up to the current schema (taking the write lock first)."""
     with write(db):

@@ -37,3 +37,8 @@ class EventKeys:
 
 def same(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
+
+
+def member_subkey(private_key: bytes, purpose: str) -> bytes:
+    """A key only one member can derive (from their private key), for their own drafts."""
+    return _mac(private_key, purpose.encode(), b"cocdesk-member")

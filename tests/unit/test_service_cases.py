@@ -169,3 +169,55 @@ def test_verify_finds_a_case_deleted_in_the_file(cases: CaseService, session: Se
 def test_an_empty_description_cannot_reach_the_store() -> None:
     report = Report(description="x")
     assert replace(report, description="y").description == "y"
+
+
+def test_notes_are_sealed_signed_and_on_the_timeline(cases: CaseService, session: Session) -> None:
+    case_id = cases.add_report(sample_report())
+    cases.add_note(case_id, "Called the reporter back [b]ok[/b]")
+    view = cases.open_case(case_id)
+    assert [(n.who, n.text) for n in view.notes] == [(LEAD, "Called the reporter back [b]ok[/b]")]
+    assert view.timeline[-1].what == "note added"
+    blobs = b"".join(bytes(r[0]) for r in session.db.execute("SELECT ciphertext FROM case_fields"))
+    assert b"Called the reporter" not in blobs
+    with pytest.raises(UsageProblem, match="the note is empty"):
+        cases.add_note(case_id, "   ")
+
+
+def test_first_contact_ticks_travel_with_the_case(cases: CaseService) -> None:
+    from cocdesk.service.cases import Tick
+
+    ticks = (Tick("Stay calm and listen", "2026-05-02T14:31:00Z"),)
+    case_id = cases.add_report(sample_report(), first_contact=ticks)
+    assert cases.open_case(case_id).first_contact == ticks
+
+
+def test_moves_list_every_target_with_the_domain_reason(cases: CaseService) -> None:
+    case_id = cases.add_report(sample_report())
+    moves = dict(cases.moves(case_id))
+    assert moves[Status.REFERRED] is None
+    assert moves[Status.IN_REVIEW] == "a review needs a meeting record with at least two members present"
+    with pytest.raises(RuleRefused, match="a case that is reported cannot become closed"):
+        cases.move(case_id, Status.CLOSED)
+    cases.move(case_id, Status.REFERRED)
+    view = cases.open_case(case_id)
+    assert view.summary.status is Status.REFERRED and view.timeline[-1].what == "status → referred"
+
+
+def test_search_texts_cover_every_decrypted_field_and_note(cases: CaseService) -> None:
+    case_id = cases.add_report(sample_report("Zebra"))
+    cases.add_note(case_id, "Quokka sighting")
+    text = cases.search_texts()[case_id]
+    assert "zebra" in text and "quokka" in text and "hallway b" in text
+
+
+def test_a_draft_is_sealed_to_its_member_and_survives_reopening(desk: Desk, session: Session) -> None:
+    from cocdesk.service.drafts import DraftService
+
+    DraftService(session).save({"description": "half-typed secret"})
+    assert b"half-typed" not in b"".join(bytes(r[0]) for r in session.db.execute("SELECT sealed FROM drafts"))
+    TeamService(session).add_member("Kim", Role.LEAD, "kim pw", FAST_FOR_TESTS)
+    assert DraftService(desk.unlock("Kim", "kim pw")).load() is None
+    again = DraftService(desk.unlock(LEAD, LEAD_PASSPHRASE))
+    assert again.load() == {"description": "half-typed secret"}
+    again.discard()
+    assert again.load() is None

@@ -1,0 +1,46 @@
+"""The intake draft: saved sealed as the responder types, so a crash or lock loses nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cocdesk.service.session import Session
+from cocdesk.store import drafts as draft_store
+from cocdesk.store.connection import write
+from cocdesk.vault import aead
+from cocdesk.vault.keyed_hash import member_subkey
+
+LABEL = b"cocdesk/v1|draft|"
+
+
+class DraftService:
+    """Save, load and discard the member's one draft (any JSON-shaped form state)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _key(self) -> bytes:
+        # Not the shared event key: a draft is this member's alone until saved.
+        return member_subkey(bytes(self.session.private_key), "intake-draft")
+
+    def _ad(self) -> bytes:
+        return LABEL + str(self.session.member_id).encode()
+
+    def save(self, state: dict[str, Any]) -> None:
+        raw = json.dumps(state, ensure_ascii=True).encode("ascii")
+        sealed = aead.seal(self._key(), raw, self._ad())
+        with write(self.session.db):
+            draft_store.put(self.session.db, self.session.member_id, self.session.now(), sealed)
+
+    def load(self) -> dict[str, Any] | None:
+        sealed = draft_store.get(self.session.db, self.session.member_id)
+        if sealed is None:
+            return None
+        raw = aead.open_(self._key(), sealed, self._ad(), "the intake draft")
+        value = json.loads(raw.decode("ascii"))
+        return value if isinstance(value, dict) else None
+
+    def discard(self) -> None:
+        with write(self.session.db):
+            draft_store.delete(self.session.db, self.session.member_id)
