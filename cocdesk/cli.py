@@ -305,12 +305,36 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     return exit_codes.OK
 
 
+def _need_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageProblem("the app needs a terminal; for scripts see `cocdesk --help`")
+
+
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
-    raise CocdeskError("the full-screen app is not built yet; see `cocdesk --help` for the commands")
+    _need_terminal()
+    from cocdesk.tui.app import make_app
+
+    make_app(_folder(args)).run()
+    return exit_codes.OK
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    return cmd_app(args, out)
+    """A throwaway vault of fictional cases, removed when the app closes."""
+    _need_terminal()
+    import shutil
+    import tempfile
+
+    from cocdesk import demo
+    from cocdesk.tui.app import make_app
+
+    folder = Path(tempfile.mkdtemp(prefix="cocdesk-demo-"))
+    try:
+        print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
+        demo.build(folder, params=demo.DEMO_KDF).close()
+        make_app(folder, demo_passphrase=demo.PASSPHRASE).run()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return exit_codes.OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {

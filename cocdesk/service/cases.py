@@ -269,11 +269,12 @@ class CaseService:
         )
         return CaseView(_summary(row, names), report, timeline, notes, ticks)
 
-    def earlier_reports_naming(self, identifiers: list[tuple[str, str]]) -> int:
+    def earlier_reports_naming(self, identifiers: list[tuple[str, str]], excluding: str | None = None) -> int:
         """How many cases this member may open name any of these people (blind index)."""
         keys = self.session.event_keys
         tags = [keys.blind_tag(kind, value) for kind, value in identifiers]
-        return len(case_store.cases_with_tags(self._db, tags, self.session.member_id))
+        found = case_store.cases_with_tags(self._db, tags, self.session.member_id)
+        return len(found - {excluding})
 
     def _row(self, case_id: str) -> case_store.CaseRow:
         row = case_store.get(self._db, self.session.event_keys, case_id)

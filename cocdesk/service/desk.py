@@ -110,6 +110,14 @@ class Desk:
     def event_name(self) -> str:
         return meta.get(self.db, "event_name") or self.playbook.event_name
 
+    def last_member(self) -> str | None:
+        """Who unlocked last on this laptop (a name, not a secret), to preselect it."""
+        return meta.get(self.db, "last_member")
+
+    def remember_member(self, name: str) -> None:
+        with write(self.db):
+            meta.put(self.db, "last_member", name)
+
     def member_names(self) -> list[str]:
         return [m.name for m in member_store.all_members(self.db) if m.active]
 

@@ -57,3 +57,8 @@ def _event_secret(s: Session) -> bytes:
     sealed = member_store.event_key(s.db, s.member_id)
     assert sealed is not None  # unlock already opened it
     return sealed_keys.open_sealed(s.private_key, EVENT_LABEL, sealed)
+
+
+def team_roles(session: Session) -> list[tuple[str, Role]]:
+    """Active members and their roles (names are not secret; used to say whom to call)."""
+    return [(m.name, m.role) for m in member_store.all_members(session.db) if m.active]

@@ -1,0 +1,1 @@
+"""The full-screen Textual app: screens only show and ask; the service layer decides."""

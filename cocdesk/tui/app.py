@@ -1,0 +1,432 @@
+"""The cocdesk app: unlock, then the queue; every screen change and lock goes through here.
+
+Storage and crypto are imported in workers, after the first frame, so the
+unlock screen paints as fast as a bare Textual app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from cocdesk.domain.roles import Role
+from cocdesk.errors import CocdeskError
+from cocdesk.tui.commands import CocdeskCommands
+from cocdesk.tui.screens.case import CaseScreen
+from cocdesk.tui.screens.first_contact import FirstContactScreen
+from cocdesk.tui.screens.intake import IntakeScreen
+from cocdesk.tui.screens.modals import ConfirmModal, HelpModal, MoveModal, NoteModal
+from cocdesk.tui.screens.queue import QueueScreen
+from cocdesk.tui.screens.setup import SetupScreen
+from cocdesk.tui.screens.unlock import UnlockScreen
+
+if TYPE_CHECKING:
+    from cocdesk.service import CaseService, Desk, Session
+    from cocdesk.service.drafts import DraftService
+
+IDLE_CHECK_SECONDS = 5.0
+
+
+def _utc_now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+class Backdrop(Screen[None]):
+    """The bottom of the screen stack: empty, so nothing is behind the unlock screen."""
+
+
+class CocdeskApp(App[None]):
+    CSS_PATH = "cocdesk.tcss"
+    TITLE = "cocdesk"
+    # Selecting text would copy it out through the terminal (OSC 52): no case data leaves that way.
+    ALLOW_SELECT = False
+    COMMANDS = App.COMMANDS | {CocdeskCommands}
+    BINDINGS = [
+        Binding(
+            "ctrl+l", "lock", "Lock", priority=True, tooltip="Lock now: hide everything, forget the keys"
+        ),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="What this screen is for"),
+    ]
+
+    # -- messages from the workers ---------------------------------------------------
+    class VaultOpened(Message):
+        def __init__(self, desk: Desk | None, error: str | None = None) -> None:
+            super().__init__()
+            self.desk = desk
+            self.error = error
+
+    class Unlocked(Message):
+        def __init__(self, session: Session | None, error: str | None = None) -> None:
+            super().__init__()
+            self.session = session
+            self.error = error
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        idle_clock: Callable[[], float] = time.monotonic,
+        demo_passphrase: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.folder = folder
+        self.clock = clock
+        self.idle_clock = idle_clock
+        self.demo_passphrase = demo_passphrase
+        self.desk: Desk | None = None
+        self.session: Session | None = None
+        self.cases: CaseService | None = None
+        self.drafts: DraftService | None = None
+        self.last_input = idle_clock()
+
+    # -- start-up --------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        return Backdrop()
+
+    def on_mount(self) -> None:
+        self.push_screen(UnlockScreen(self.demo_passphrase))
+        self.open_vault()
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    def open_vault(self) -> None:
+        from cocdesk.service import Desk
+
+        try:
+            if not Desk.exists(self.folder):
+                self.post_message(self.VaultOpened(None))
+                return
+            self.post_message(self.VaultOpened(Desk.open(self.folder, clock=self.clock)))
+        except CocdeskError as exc:
+            self.post_message(self.VaultOpened(None, str(exc)))
+
+    @on(VaultOpened)
+    def vault_opened(self, message: VaultOpened) -> None:
+        if message.error:
+            self.screen_named(UnlockScreen).show_error(f"Cannot open the vault: {message.error}")
+            return
+        if message.desk is None:
+            self.switch_screen(SetupScreen())
+            return
+        self.desk = message.desk
+        self.sub_title = message.desk.event_name
+        self.show_unlock_details()
+
+    def show_unlock_details(self) -> None:
+        screen = self.screen_named(UnlockScreen)
+        if self.desk is not None and screen is not None:
+            screen.show_vault(self.desk.event_name, self.desk.member_names(), self.desk.last_member())
+
+    def screen_named(self, kind: type[Any]) -> Any:
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, kind)), None)
+
+    # -- unlocking and first run -------------------------------------------------------
+    @on(UnlockScreen.Submitted)
+    def unlock_submitted(self, message: UnlockScreen.Submitted) -> None:
+        if self.desk is None:
+            return
+        self.unlock(self.desk, message.member, message.passphrase)
+
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    def unlock(self, desk: Desk, member: str, passphrase: str) -> None:
+        try:
+            self.post_message(self.Unlocked(desk.unlock(member, passphrase)))
+        except CocdeskError as exc:
+            self.post_message(self.Unlocked(None, str(exc)))
+
+    @on(SetupScreen.Submitted)
+    def setup_submitted(self, message: SetupScreen.Submitted) -> None:
+        self.create_vault(message.event, message.member, message.passphrase)
+
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    def create_vault(self, event: str, member: str, passphrase: str) -> None:
+        from cocdesk.service import Desk
+
+        try:
+            desk = Desk.create(self.folder, event, member, passphrase, role=Role.LEAD, clock=self.clock)
+        except CocdeskError as exc:
+            self.call_from_thread(self.setup_failed, str(exc))
+            return
+        self.desk = desk
+        self.post_message(self.Unlocked(desk.unlock(member, passphrase)))
+
+    def setup_failed(self, error: str) -> None:
+        screen = self.screen_named(SetupScreen)
+        if screen is not None:
+            screen.show_error(f"Not created: {error}")
+
+    @on(Unlocked)
+    def unlocked(self, message: Unlocked) -> None:
+        if message.session is None:
+            screen = self.screen_named(UnlockScreen)
+            if screen is not None:
+                screen.show_error(
+                    "Wrong passphrase. Try again."
+                    if message.error == "wrong passphrase"
+                    else str(message.error)
+                )
+            return
+        from cocdesk.service import CaseService
+        from cocdesk.service.drafts import DraftService
+
+        assert self.desk is not None
+        self.session = message.session
+        self.cases = CaseService(message.session)
+        self.drafts = DraftService(message.session)
+        self.desk.remember_member(message.session.member_name)
+        self.sub_title = (
+            f"{self.desk.event_name} · {message.session.member_name} ({message.session.role.value})"
+        )
+        self.last_input = self.idle_clock()
+        self.switch_screen(QueueScreen(self.cases, self.desk.playbook, self.clock))
+        draft = self.drafts.load()
+        if draft:
+            self.resume_draft(draft)
+
+    def resume_draft(self, draft: dict[str, Any]) -> None:
+        from cocdesk.service.cases import Tick
+
+        assert self.cases and self.drafts and self.desk and self.session
+        ticks = tuple(Tick(str(item), str(at)) for item, at in draft.get("ticks", []))
+        editing = None
+        case_id = draft.get("case_id")
+        if isinstance(case_id, str):
+            try:
+                editing = (case_id, self.cases.open_case(case_id).report)
+            except CocdeskError:
+                editing = None
+        self.push_screen(
+            IntakeScreen(
+                self.cases,
+                self.drafts,
+                self.desk.playbook,
+                self.session.member_name,
+                ticks=ticks,
+                editing=editing,
+                draft=draft,
+            )
+        )
+        self.notify("Your unsaved report was kept as a sealed draft; here it is.", title="Draft restored")
+
+    # -- the queue and first contact ---------------------------------------------------
+    @on(QueueScreen.NewReport)
+    def new_report(self) -> None:
+        assert self.desk and self.session
+        leads = [m for m, r in self.desk_roles() if r in (Role.LEAD,)]
+        self.push_screen(FirstContactScreen(self.desk.playbook, leads, self.session.now))
+
+    def desk_roles(self) -> Iterable[tuple[str, Role]]:
+        from cocdesk.service.team import team_roles
+
+        assert self.session
+        return team_roles(self.session)
+
+    @on(FirstContactScreen.Continue)
+    def to_intake(self, message: FirstContactScreen.Continue) -> None:
+        assert self.cases and self.drafts and self.desk and self.session
+        self.switch_screen(
+            IntakeScreen(
+                self.cases,
+                self.drafts,
+                self.desk.playbook,
+                self.session.member_name,
+                ticks=message.ticks,
+                urgent=message.urgent,
+            )
+        )
+
+    @on(FirstContactScreen.Leave)
+    def leave_first_contact(self, message: FirstContactScreen.Leave) -> None:
+        if not message.touched:
+            self.pop_screen()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.pop_screen()
+
+        self.push_screen(
+            ConfirmModal("Leave first contact? The ticks are not kept.", "Leave", "Stay"), answered
+        )
+
+    @on(IntakeScreen.Saved)
+    def intake_saved(self, message: IntakeScreen.Saved) -> None:
+        self.pop_screen()
+        self.notify(
+            f"Saved as {message.case_id}." if message.new else f"{message.case_id} updated.", title="Saved"
+        )
+        case_screen = self.screen_named(CaseScreen)
+        if case_screen is not None and self.cases is not None:
+            case_screen.show(self.cases.open_case(message.case_id))
+
+    @on(IntakeScreen.Leave)
+    def leave_intake(self, message: IntakeScreen.Leave) -> None:
+        if not message.dirty:
+            if self.drafts is not None:
+                self.drafts.discard()
+            self.pop_screen()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                if self.drafts is not None:
+                    self.drafts.discard()
+                self.pop_screen()
+
+        self.push_screen(
+            ConfirmModal("Discard the unsaved changes to this report?", "Discard", "Keep editing"), answered
+        )
+
+    # -- one case ----------------------------------------------------------------------
+    @on(QueueScreen.OpenCase)
+    def open_case(self, message: QueueScreen.OpenCase) -> None:
+        assert self.cases and self.desk
+        try:
+            view = self.cases.open_case(message.case_id)
+        except CocdeskError as exc:
+            self.notify(str(exc), title="Cannot open the case", severity="error")
+            return
+        self.push_screen(CaseScreen(view, self.desk.playbook))
+
+    @on(CaseScreen.Request)
+    def case_request(self, message: CaseScreen.Request) -> None:
+        assert self.cases and self.drafts and self.desk and self.session
+        cases, case_id = self.cases, message.case_id
+
+        def refresh() -> None:
+            screen = self.screen_named(CaseScreen)
+            if screen is not None:
+                screen.show(cases.open_case(case_id))
+
+        if message.what == "note":
+
+            def noted(text: str | None) -> None:
+                if text:
+                    cases.add_note(case_id, text)
+                    refresh()
+                    self.notify("Note saved (sealed).")
+
+            self.push_screen(NoteModal(), noted)
+        elif message.what == "edit":
+            view = cases.open_case(case_id)
+            self.push_screen(
+                IntakeScreen(
+                    cases,
+                    self.drafts,
+                    self.desk.playbook,
+                    self.session.member_name,
+                    editing=(case_id, view.report),
+                )
+            )
+        elif message.what == "move":
+
+            def moved(target: Any) -> None:
+                if target is None:
+                    return
+                try:
+                    cases.move(case_id, target)
+                except CocdeskError as exc:
+                    self.notify(str(exc), title="Not moved", severity="warning")
+                    return
+                refresh()
+                self.notify(f"{case_id} is now {target.value.replace('_', ' ')}.")
+
+            self.push_screen(MoveModal(cases.moves(case_id)), moved)
+
+    # -- locking -----------------------------------------------------------------------
+    def action_lock(self) -> None:
+        if self.session is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, IntakeScreen):
+                screen.flush_draft()
+        self.session.lock()
+        self.session = self.cases = self.drafts = None
+        # Drop every screen that held case data, so Escape or back reveals nothing.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(UnlockScreen(self.demo_passphrase))
+        self.sub_title = self.desk.event_name if self.desk else ""
+        self.call_after_refresh(self.show_unlock_details)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+        ):
+            self.last_input = self.idle_clock()
+        await super().on_event(event)
+
+    def lock_if_idle(self) -> None:
+        if self.session is None or self.desk is None:
+            return
+        limit = self.desk.playbook.idle_lock_minutes * 60
+        if self.idle_clock() - self.last_input >= limit:
+            self.action_lock()
+            self.notify(f"Locked after {self.desk.playbook.idle_lock_minutes} idle minutes.")
+
+    # -- help, palette, and what must never happen -------------------------------------
+    def action_help(self) -> None:
+        screen = self.screen
+        text = getattr(screen, "HELP", None) or "Press ctrl+p for every action, ctrl+l to lock."
+        keys = [
+            (b.key_display or b.key, b.description)
+            for b in [*screen.BINDINGS, *self.BINDINGS]
+            if isinstance(b, Binding) and b.description
+        ]
+        keys.append(("ctrl+p", "Command palette: every action, searchable"))
+        title = type(screen).__name__.removesuffix("Screen") or "cocdesk"
+        self.push_screen(HelpModal(f"Help — {title}", text, keys))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # The built-in "Screenshot" writes the screen, names included, to disk.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify("Screenshots are off: they would write case data to disk.")
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Never: the terminal's clipboard (OSC 52) is outside the vault."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's default prints a traceback with show_locals=True: local
+        # variables (names, accounts) would land in the scrollback. Say only what kind.
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._exit_renderables.append(
+            Text(
+                f"cocdesk stopped on an internal error ({type(error).__name__}). "
+                "Saved cases are safe; unsaved typing was kept as a sealed draft where possible."
+            )
+        )
+        self._close_messages_no_wait()
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            for screen in self.screen_stack:
+                if isinstance(screen, IntakeScreen):
+                    screen.flush_draft()
+            self.session.lock()
+        if self.desk is not None:
+            self.desk.close()
+
+
+def make_app(folder: Path, *, demo_passphrase: str | None = None, **kwargs: Any) -> CocdeskApp:
+    """The one factory: the CLI and the tests run the same app."""
+    return CocdeskApp(folder, demo_passphrase=demo_passphrase, **kwargs)

@@ -1,0 +1,129 @@
+"""Small typed dialogs: confirm, write a note, choose a status, help."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from cocdesk.domain.status import Status
+from cocdesk.tui.literal import literal
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; Escape means no."""
+
+    BINDINGS = [
+        Binding("escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, prompt: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.yes, self.no = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(literal(self.prompt))
+            yield Button(f"{self.yes} (y)", id="confirm-yes", variant="warning")
+            yield Button(f"{self.no} (n)", id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class NoteModal(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save note", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("New note (sealed). ctrl+s saves, Escape cancels.")
+            yield TextArea(id="note-text", soft_wrap=True)
+            yield Label("", id="note-message")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.query_one("#note-message", Label).update("The note is empty.")
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class MoveModal(ModalScreen[Status | None]):
+    """Every next status; the ones the rules refuse are shown disabled with the reason."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, moves: list[tuple[Status, str | None]]) -> None:
+        super().__init__()
+        self.moves = moves
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Move the case to…")
+            options = [
+                Option(
+                    Content(f"{status.value.replace('_', ' ')}" + (f" — {reason}" if reason else "")),
+                    id=status.value,
+                    disabled=reason is not None,
+                )
+                for status, reason in self.moves
+            ]
+            yield OptionList(*options, id="move-options")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(Status(event.option.id or ""))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(ModalScreen[None]):
+    """What this screen is for, and its keys (read from the bindings, so always true)."""
+
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("question_mark", "close", "Close", show=False)]
+
+    def __init__(self, title: str, text: str, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Static(Content(self.title_text), classes="title")
+            yield Static(Content(self.text))
+            yield Static(Content("Keys"), classes="section")
+            for key, description in self.keys:
+                yield Static(Content(f"{key:>10}  {description}"))
+            yield Static(Content("Escape closes this help."))
+
+    def action_close(self) -> None:
+        self.dismiss()

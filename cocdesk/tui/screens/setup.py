@@ -1,0 +1,90 @@
+"""First run: create the event's vault and its first lead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
+
+from cocdesk.domain.passphrase import strength
+
+HELP = """\
+This laptop has no cocdesk vault yet. Create one for your event.
+
+You become its first lead. Choose a passphrase you can type under stress but
+nobody can guess: four or more unrelated words work well. It cannot be
+recovered if it is forgotten; add a second lead soon (cocdesk member add).
+"""
+
+
+class SetupScreen(Screen[None]):
+    HELP = HELP
+
+    @dataclass
+    class Submitted(Message):
+        event: str
+        member: str
+        passphrase: str
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="setup-box"):
+            yield Static("Create the vault for your event", classes="title")
+            yield Input(placeholder="Event name, e.g. PyColorado 2026", id="setup-event")
+            yield Input(placeholder="Your name (you become the first lead)", id="setup-member")
+            yield Input(placeholder="Passphrase", password=True, id="setup-passphrase")
+            yield Label("", id="setup-strength")
+            yield Input(placeholder="Passphrase again", password=True, id="setup-again")
+            yield Button("Create vault", id="setup-button", variant="primary")
+            yield LoadingIndicator(id="setup-working")
+            yield Label("", id="setup-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#setup-working").display = False
+        self.query_one("#setup-event", Input).focus()
+
+    @on(Input.Changed, "#setup-passphrase")
+    def hint(self, event: Input.Changed) -> None:
+        label = self.query_one("#setup-strength", Label)
+        label.update(f"Strength: {strength(event.value)}" if event.value else "")
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        if event.input.id == "setup-again":
+            self.submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#setup-button")
+    def submit(self) -> None:
+        event = self.query_one("#setup-event", Input).value.strip()
+        member = self.query_one("#setup-member", Input).value.strip()
+        first = self.query_one("#setup-passphrase", Input).value
+        again = self.query_one("#setup-again", Input).value
+        message = self.query_one("#setup-message", Label)
+        if not event or not member:
+            message.update("Fill in the event name and your name.")
+            return
+        if len(first) < 8:
+            message.update("Choose a passphrase of at least 8 characters.")
+            return
+        if first != again:
+            message.update("The two passphrases differ.")
+            self.query_one("#setup-again", Input).value = ""
+            self.query_one("#setup-again", Input).focus()
+            return
+        self.query_one("#setup-working").display = True
+        self.query_one("#setup-button", Button).disabled = True
+        message.update("Creating the vault and your key…")
+        self.post_message(self.Submitted(event, member, first))
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#setup-working").display = False
+        self.query_one("#setup-button", Button).disabled = False
+        self.query_one("#setup-message", Label).update(text)
