@@ -13,9 +13,11 @@ import sqlite_utils
 
 from cocdesk.domain.status import Status
 from cocdesk.errors import IntegrityFailure
+from cocdesk.store import meta
 from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
 
+LAST_SEQ = "last_case_seq"
 CASE_COLUMNS = "id, seq, created_at, updated_at, status, category, urgent, holder, mac"
 
 
@@ -75,7 +77,15 @@ def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
 
 
 def next_seq(db: sqlite_utils.Database) -> int:
-    return int(db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases").fetchone()[0])
+    """Take the next case number (inside the caller's write transaction).
+
+    Numbers only ever go up: a purged case's id is never handed out again, so
+    the audit log's entries for it can never be mistaken for a new case's.
+    """
+    in_cases = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM cases").fetchone()[0])
+    seq = max(in_cases, int(meta.get(db, LAST_SEQ) or 0)) + 1
+    meta.put(db, LAST_SEQ, str(seq))
+    return seq
 
 
 def insert(db: sqlite_utils.Database, keys: EventKeys, row: CaseRow) -> None:

@@ -102,6 +102,12 @@ def _drafts(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0003_audit_by_case")
+def _audit_by_case(db: sqlite_utils.Database) -> None:
+    # A case's timeline reads its audit entries; without this, every open scans the log.
+    db.table("audit").create_index(["case_id", "seq"])
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the file up to the current schema (taking the write lock first)."""
     with write(db):

@@ -16,7 +16,12 @@ PW = "robin's passphrase"
 REPORT = {
     "taken_by": "Robin",
     "transcribed": True,
-    "reporter": {"name": "Ana", "contact": "ana@example.org", "anonymous": False, "identification_concerns": ""},
+    "reporter": {
+        "name": "Ana",
+        "contact": "ana@example.org",
+        "anonymous": False,
+        "identification_concerns": "",
+    },
     "incident_at": "2026-05-02T14:30",
     "location": "Hall B",
     "ongoing": False,
@@ -169,7 +174,9 @@ def test_member_add_gives_the_new_member_their_own_passphrase(run: Run) -> None:
         "added Kim as chair\n",
         "",
     )
-    code, out, _ = run("export", "C-0001", "--format", "json", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim pw")
+    code, out, _ = run(
+        "export", "C-0001", "--format", "json", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim pw"
+    )
     assert code == 0 and json.loads(out)["report"]["description"] == "x"
 
 
@@ -190,7 +197,9 @@ def test_init_twice_is_refused(run: Run) -> None:
     assert code == 1 and "a vault already exists in" in err
 
 
-def test_init_with_a_bad_playbook_names_file_line_and_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_with_a_bad_playbook_names_file_line_and_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cocdesk.playbook.loader import default_text
 
     book = tmp_path / "event.toml"
@@ -199,11 +208,15 @@ def test_init_with_a_bad_playbook_names_file_line_and_key(tmp_path: Path, monkey
     r = Run(tmp_path / "d", monkeypatch)
     code, _, err = r("init", "--event", "E", "--member", "M", "--playbook", str(book))
     assert code == 1
-    assert err == f"cocdesk: {book}, line 20: timing.idle_lock_minutes: must be a whole number from 1 to 240\n"
+    assert (
+        err == f"cocdesk: {book}, line 20: timing.idle_lock_minutes: must be a whole number from 1 to 240\n"
+    )
     assert not (tmp_path / "d").exists()
 
 
-def test_commands_on_a_missing_vault_say_how_to_create_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_commands_on_a_missing_vault_say_how_to_create_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = Run(tmp_path / "none", monkeypatch)("list")
     assert code == 1 and "no vault in" in err and "cocdesk init" in err
 

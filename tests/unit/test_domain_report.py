@@ -54,9 +54,15 @@ def test_only_description_is_required_and_the_rest_defaults() -> None:
         ([], "the report must be an object, not a list"),
         ({"description": "x", "urgent": "yes"}, "urgent must be true or false, not a string"),
         ({"description": "x", "colour": "red"}, "the report has an unknown key 'colour'"),
-        ({"description": "x", "category": "rudeness"}, "category 'rudeness' is not a category of this playbook"),
+        (
+            {"description": "x", "category": "rudeness"},
+            "category 'rudeness' is not a category of this playbook",
+        ),
         ({"description": "x", "reporter": {"nick": "a"}}, "reporter has an unknown key 'nick'"),
-        ({"description": "x", "reporter": {"anonymous": 1}}, "reporter.anonymous must be true or false, not a number"),
+        (
+            {"description": "x", "reporter": {"anonymous": 1}},
+            "reporter.anonymous must be true or false, not a number",
+        ),
         ({"description": "x", "reported": {}}, "reported must be a list, not an object"),
         ({"description": "x", "reported": [{"name": None}]}, "reported[0].name must be a string, not null"),
         ({"description": "x", "witnesses": ["Lee"]}, "witnesses[0] must be an object, not a string"),
@@ -106,7 +112,9 @@ reports = st.fixed_dictionaries(
         "circumstances": texts,
         "category": st.sampled_from(("", *CATEGORIES)),
         "reported": st.lists(people, max_size=3),
-        "witnesses": st.lists(st.fixed_dictionaries({}, optional={"name": texts, "contact": texts}), max_size=3),
+        "witnesses": st.lists(
+            st.fixed_dictionaries({}, optional={"name": texts, "contact": texts}), max_size=3
+        ),
         "reporter_suggestions": texts,
         "urgent": st.booleans(),
     },
@@ -128,15 +136,17 @@ def test_any_valid_report_survives_parse_seal_values_and_rebuild(data: dict[str,
             assert len(report.to_json()[key]) == len(value)  # type: ignore[arg-type]
         else:
             assert report.to_json()[key] == value
-    rebuilt = from_parts(
-        json.loads(json.dumps(sealed_values(report))), report.category, report.urgent
-    )
+    rebuilt = from_parts(json.loads(json.dumps(sealed_values(report))), report.category, report.urgent)
     assert rebuilt == report
 
 
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-                    max_leaves=12))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    )
+)
 def test_arbitrary_json_is_parsed_or_refused_with_bad_report_only(data: object) -> None:
     try:
         parse_report(data, CATEGORIES)

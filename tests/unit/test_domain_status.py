@@ -29,7 +29,9 @@ def test_decision_needs_a_meeting_record_and_an_action() -> None:
 
 def test_only_a_lead_communicates_and_only_after_the_talk() -> None:
     facts = CaseFacts(Status.DECIDED, talk_recorded=True)
-    assert refusal(facts, Status.COMMUNICATED, Role.RESPONDER) == "only a lead speaks with the reported person"
+    assert (
+        refusal(facts, Status.COMMUNICATED, Role.RESPONDER) == "only a lead speaks with the reported person"
+    )
     assert refusal(CaseFacts(Status.DECIDED), Status.COMMUNICATED, Role.LEAD) == (
         "record the talk with the reported person first"
     )

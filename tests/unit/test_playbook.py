@@ -10,15 +10,36 @@ from cocdesk.errors import BadPlaybook
 from cocdesk.playbook import load_default, load_file, parse_playbook
 from cocdesk.playbook.loader import default_text
 
-CATEGORIES = (
-    "sexual-attention physical-contact harassment exclusionary-language sexual-imagery disruption "
-    "threat unprofessional-conduct outside-scope other"
-).split()
-ACTIONS = (
-    "no-action warning avoid-contact no-social-events no-alcohol talk-ended recording-withheld "
-    "no-further-talks volunteer-ended no-future-volunteering grant-repayment leave-event ban "
-    "membership-removed public-account other"
-).split()
+CATEGORIES = [
+    "sexual-attention",
+    "physical-contact",
+    "harassment",
+    "exclusionary-language",
+    "sexual-imagery",
+    "disruption",
+    "threat",
+    "unprofessional-conduct",
+    "outside-scope",
+    "other",
+]
+ACTIONS = [
+    "no-action",
+    "warning",
+    "avoid-contact",
+    "no-social-events",
+    "no-alcohol",
+    "talk-ended",
+    "recording-withheld",
+    "no-further-talks",
+    "volunteer-ended",
+    "no-future-volunteering",
+    "grant-repayment",
+    "leave-event",
+    "ban",
+    "membership-removed",
+    "public-account",
+    "other",
+]
 
 
 def test_default_playbook_has_the_contract_codes_in_order() -> None:
@@ -30,7 +51,9 @@ def test_default_playbook_has_the_contract_codes_in_order() -> None:
 def test_default_playbook_carries_the_procedure() -> None:
     p = load_default()
     assert len(p.do) == 8 and len(p.dont) == 8 and len(p.meeting_objectives) == 7
-    assert p.safety_steps[0].startswith("If anyone's safety is in danger right now, call emergency services (911)")
+    assert p.safety_steps[0].startswith(
+        "If anyone's safety is in danger right now, call emergency services (911)"
+    )
     assert "Don't promise any particular outcome: the team decides." in p.dont
     assert {r.code for r in p.roles} == {"responder", "lead", "chair"}
     assert p.members == ()  # people are configuration, never shipped
@@ -39,7 +62,9 @@ def test_default_playbook_carries_the_procedure() -> None:
 
 def test_event_facts_are_filled_into_the_procedure() -> None:
     text = default_text().replace('emergency_number = "911"', 'emergency_number = "112"')
-    text = text.replace('quiet_room = "Ask the registration desk for the quiet room"', 'quiet_room = "Room 2.14"')
+    text = text.replace(
+        'quiet_room = "Ask the registration desk for the quiet room"', 'quiet_room = "Room 2.14"'
+    )
     p = parse_playbook(text, "event.toml")
     assert "(112)" in p.safety_steps[0]
     assert "Room 2.14" in p.do[1]
@@ -48,10 +73,22 @@ def test_event_facts_are_filled_into_the_procedure() -> None:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("idle_lock_minutes = 5", "idle_lock_minutes = 0", "event.toml, line 20: timing.idle_lock_minutes: must be"),
-        ('code = "harassment"', 'code = "Harassment!"', "categories[2].code: 'Harassment!' must be lowercase"),
+        (
+            "idle_lock_minutes = 5",
+            "idle_lock_minutes = 0",
+            "event.toml, line 20: timing.idle_lock_minutes: must be",
+        ),
+        (
+            'code = "harassment"',
+            'code = "Harassment!"',
+            "categories[2].code: 'Harassment!' must be lowercase",
+        ),
         ('code = "ban"', 'code = "warning"', "actions[12].code: 'warning' is listed twice"),
-        ('emergency_number = "911"', "emergency_number = 911", "event.emergency_number: must be a non-empty string"),
+        (
+            'emergency_number = "911"',
+            "emergency_number = 911",
+            "event.emergency_number: must be a non-empty string",
+        ),
         ("format = 1", "format = 2", "event.toml, line 6: format: must be 1"),
     ],
 )

@@ -142,7 +142,9 @@ def test_a_vault_reopens_with_its_event_and_cases(desk: Desk, cases: CaseService
     try:
         assert again.event_name == "PyColorado 2026"
         assert again.member_names() == [LEAD]
-        assert CaseService(again.unlock(LEAD, LEAD_PASSPHRASE)).open_case(case_id).report == sample_report("kept")
+        assert CaseService(again.unlock(LEAD, LEAD_PASSPHRASE)).open_case(case_id).report == sample_report(
+            "kept"
+        )
     finally:
         again.close()
 
@@ -221,3 +223,14 @@ def test_a_draft_is_sealed_to_its_member_and_survives_reopening(desk: Desk, sess
     assert again.load() == {"description": "half-typed secret"}
     again.discard()
     assert again.load() is None
+
+
+def test_a_purged_case_id_is_never_handed_out_again(cases: CaseService, session: Session) -> None:
+    """After purging the newest case, the next one gets a new id and a timeline of its own."""
+    cases.add_report(sample_report("a"))
+    newest = cases.add_report(sample_report("b"))
+    cases.purge(newest)
+    fresh = cases.add_report(sample_report("c"))
+    assert (newest, fresh) == ("C-0002", "C-0003")
+    assert [t.what for t in cases.open_case(fresh).timeline] == ["report taken"]
+    assert verify(session) == []

@@ -30,6 +30,7 @@ a move is not possible yet. Escape goes back to the queue.
 
 class CaseScreen(Screen[None]):
     HELP = HELP
+    AUTO_FOCUS = "#case-body"
     BINDINGS = [
         Binding("a", "note", "Add note", tooltip="Add a sealed note to the case"),
         Binding("e", "edit", "Edit report", tooltip="Correct the report"),

@@ -34,12 +34,13 @@ is timed and saved with the case. Press i to continue to the report form.
 
 class FirstContactScreen(Screen[None]):
     HELP = HELP
+    AUTO_FOCUS = "#do-0"
     BINDINGS = [
         Binding("i", "intake", "Continue to intake", tooltip="Take the report; the checklist goes with it"),
         Binding("u", "lead_now", "Lead needed now", tooltip="Mark urgent and show the leads to call"),
         Binding("escape", "leave", "Back", tooltip="Back to the queue (asks first if anything was ticked)"),
-        Binding("down", "app.focus_next", "Next item", show=False),
-        Binding("up", "app.focus_previous", "Previous item", show=False),
+        Binding("down", "app.focus_next", "Next item", show=False, priority=True),
+        Binding("up", "app.focus_previous", "Previous item", show=False, priority=True),
     ]
 
     class Continue(Message):

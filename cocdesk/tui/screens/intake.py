@@ -52,6 +52,7 @@ CHECKS = ("transcribed", "anonymous", "ongoing", "urgent")
 
 class IntakeScreen(Screen[None]):
     HELP = HELP
+    AUTO_FOCUS = "#description"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, tooltip="Seal and save the report"),
         Binding("f2", "add_reported", "+ Reported person", tooltip="Add another reported person"),
@@ -170,7 +171,10 @@ class IntakeScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#description", TextArea).focus()
+        account = self.query_one("#description", TextArea)
+        # A restored draft or an edit continues where the text ends.
+        account.move_cursor(account.document.end)
+        account.focus()
         self.refresh_patterns()
 
     # -- form state ------------------------------------------------------------------
@@ -223,7 +227,9 @@ class IntakeScreen(Screen[None]):
     @on(Checkbox.Changed)
     @on(Select.Changed)
     def changed(self, event: Message) -> None:
-        if isinstance(event, Input.Changed) and event.input.has_class("person-name", "person-badge"):
+        if isinstance(event, Input.Changed) and any(
+            event.input.has_class(f"person-{name}") for name in ("name", "badge", "affiliation")
+        ):
             self.refresh_patterns()
         if self.draft_timer is not None:
             self.draft_timer.stop()
@@ -249,16 +255,16 @@ class IntakeScreen(Screen[None]):
         self.drafts.save(state)
 
     @on(Button.Pressed, "#add-reported")
-    def action_add_reported(self) -> None:
+    async def action_add_reported(self) -> None:
         row = PersonRow(kind="reported")
-        self.query_one("#reported-list").mount(row)
-        self.call_after_refresh(lambda: row.query_one(Input).focus())
+        await self.query_one("#reported-list").mount(row)
+        row.query_one(Input).focus()
 
     @on(Button.Pressed, "#add-witness")
-    def action_add_witness(self) -> None:
+    async def action_add_witness(self) -> None:
         row = PersonRow(kind="witness")
-        self.query_one("#witness-list").mount(row)
-        self.call_after_refresh(lambda: row.query_one(Input).focus())
+        await self.query_one("#witness-list").mount(row)
+        row.query_one(Input).focus()
 
     def action_save(self) -> None:
         message = self.query_one("#intake-message", Label)
@@ -270,7 +276,10 @@ class IntakeScreen(Screen[None]):
             else:
                 case_id, new = self.cases.add_report(report, first_contact=self.ticks), True
         except CocdeskError as exc:
-            message.update(literal(f"Not saved: {exc}", multiline=False))
+            text = f"Not saved: {exc}"
+            message.update(literal(text, multiline=False))
+            # The message may be scrolled out of view on a small terminal: also say it in a toast.
+            self.notify(shown(text), severity="error", title="Not saved")
             if "description" in str(exc):
                 self.query_one("#description", TextArea).focus()
             return

@@ -51,6 +51,7 @@ def parse_stamp(text: str) -> datetime:
 
 class QueueScreen(Screen[None]):
     HELP = HELP
+    AUTO_FOCUS = "#queue-table"
     BINDINGS = [
         Binding("enter", "open_case", "Open", show=True, tooltip="Open the highlighted case"),
         Binding("n", "new_report", "New report", tooltip="First contact, then intake"),

@@ -24,6 +24,7 @@ recovered if it is forgotten; add a second lead soon (cocdesk member add).
 
 class SetupScreen(Screen[None]):
     HELP = HELP
+    AUTO_FOCUS = "#setup-event"
 
     @dataclass
     class Submitted(Message):
@@ -35,12 +36,16 @@ class SetupScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="setup-box"):
             yield Static("Create the vault for your event", classes="title")
-            yield Input(placeholder="Event name, e.g. PyColorado 2026", id="setup-event")
-            yield Input(placeholder="Your name (you become the first lead)", id="setup-member")
-            yield Input(placeholder="Passphrase", password=True, id="setup-passphrase")
+            yield Label("Event name")
+            yield Input(placeholder="e.g. PyColorado 2026", id="setup-event", compact=True)
+            yield Label("Your name (you become the first lead)")
+            yield Input(id="setup-member", compact=True)
+            yield Label("Passphrase (four or more unrelated words work well)")
+            yield Input(password=True, id="setup-passphrase", compact=True)
             yield Label("", id="setup-strength")
-            yield Input(placeholder="Passphrase again", password=True, id="setup-again")
-            yield Button("Create vault", id="setup-button", variant="primary")
+            yield Label("Passphrase again")
+            yield Input(password=True, id="setup-again", compact=True)
+            yield Button("Create vault", id="setup-button", variant="primary", compact=True)
             yield LoadingIndicator(id="setup-working")
             yield Label("", id="setup-message")
         yield Footer()

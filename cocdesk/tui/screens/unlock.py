@@ -29,6 +29,7 @@ class UnlockScreen(Screen[None]):
 
     HELP = HELP
     BINDINGS = [Binding("escape", "noop", show=False)]
+    AUTO_FOCUS = "#unlock-passphrase"
 
     @dataclass
     class Submitted(Message):
