@@ -314,8 +314,9 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     _need_terminal()
     from cocdesk.tui.app import make_app
 
-    make_app(_folder(args)).run()
-    return exit_codes.OK
+    app = make_app(_folder(args))
+    app.run()
+    return app.return_code or exit_codes.OK
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
@@ -331,10 +332,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
         demo.build(folder, params=demo.DEMO_KDF).close()
-        make_app(folder, demo_passphrase=demo.PASSPHRASE).run()
+        app = make_app(folder, demo_passphrase=demo.PASSPHRASE)
+        app.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return exit_codes.OK
+    return app.return_code or exit_codes.OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {

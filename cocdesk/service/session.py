@@ -20,15 +20,16 @@ from cocdesk.vault.keyed_hash import EventKeys
 class Session:
     """What a member can do once unlocked. `lock()` forgets every key."""
 
-    db: sqlite_utils.Database
-    playbook: Playbook
+    db: sqlite_utils.Database = field(repr=False)
+    playbook: Playbook = field(repr=False)
     member_id: int
     member_name: str
     role: Role
-    clock: Clock
-    _private: PrivateKey | None
-    _event: EventKeys | None
-    _case_keys: dict[str, bytes] = field(default_factory=dict)
+    clock: Clock = field(repr=False)
+    # Keys never appear in a repr (tracebacks, logs, debuggers print reprs).
+    _private: PrivateKey | None = field(repr=False)
+    _event: EventKeys | None = field(repr=False)
+    _case_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def locked(self) -> bool:

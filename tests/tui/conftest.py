@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,5 +67,5 @@ def screen_text(app: CocdeskApp) -> str:
 
 
 def everything_shown(app: CocdeskApp) -> str:
-    """The whole rendered terminal (all layers), as the SVG export sees it."""
-    return app.export_screenshot()
+    """The whole rendered terminal (all layers) as the SVG export holds it, entities decoded."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")

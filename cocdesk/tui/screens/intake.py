@@ -244,8 +244,10 @@ class IntakeScreen(Screen[None]):
 
     def save_draft(self) -> None:
         """Seal the form as this member's draft (a crash or lock then loses nothing)."""
-        self.draft_timer = None
-        if not self.is_attached:
+        if self.draft_timer is not None:
+            self.draft_timer.stop()
+            self.draft_timer = None
+        if not self.is_attached or self.cases.session.locked:
             return
         state = {
             "form": self.form_state(),

@@ -94,7 +94,8 @@ class QueueScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        if self.is_mounted:
+        # While locking, this screen is briefly on top again on its way out: it must not read.
+        if self.is_mounted and not self.cases.session.locked:
             self.reload()
 
     def reload(self) -> None:
