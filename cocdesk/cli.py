@@ -286,8 +286,10 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         desk.close()
     if problems:
+        from cocdesk.domain.text import visible
+
         for line in problems:
-            print(line, file=out)
+            print(visible(line, keep=""), file=out)
         raise IntegrityFailure(f"{len(problems)} integrity problem(s) found: {problems[0]}")
     print("ok: audit chain intact, database integrity ok", file=out)
     return exit_codes.OK
@@ -373,24 +375,29 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_member_add(args, out)
         return COMMANDS[args.command](args, out)
     except CocdeskError as exc:
-        print(f"cocdesk: {exc}", file=err)
+        _say(err, str(exc))
         return exc.exit_code
-    except sqlite3.DatabaseError as exc:
-        # Error texts from SQLite name tables and constraints, never stored values.
-        print(f"cocdesk: the vault file is damaged or unreadable ({exc})", file=err)
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        # Not SQLite's own text: on a damaged file it can quote stored bytes.
+        _say(err, f"the vault file is damaged or unreadable ({type(exc).__name__})")
         return exit_codes.INTEGRITY
     except OSError as exc:
-        print(
-            f"cocdesk: {exc.strerror or 'input/output error'}: {exc.filename or ''}".rstrip(": "),
-            file=err,
-        )
+        _say(err, f"{exc.strerror or 'input/output error'}: {exc.filename or ''}".rstrip(": "))
         return exit_codes.ERROR
     except KeyboardInterrupt:
-        print("cocdesk: interrupted; nothing was saved half-way", file=err)
+        _say(err, "interrupted; nothing was saved half-way")
         return 130
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback, no values
-        print(f"cocdesk: internal error ({type(exc).__name__}); nothing was saved half-way", file=err)
+        _say(err, f"internal error ({type(exc).__name__}); nothing was saved half-way")
         return exit_codes.ERROR
+
+
+def _say(err: TextIO, message: str, limit: int = 400) -> None:
+    """Exactly one printable line on stderr, whatever the message holds."""
+    from cocdesk.domain.text import visible
+
+    line = visible(" ".join(message.splitlines()), keep="")
+    print(f"cocdesk: {line[:limit]}{'…' if len(line) > limit else ''}", file=err)
 
 
 if __name__ == "__main__":

@@ -145,7 +145,7 @@ def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) ->
         if move:
             cases.move(case_id, move)
     moment["at"] = now()
-    desk.remember_member(LEAD)
+    desk.remember_member(session)
     session.lock()
     desk.clock = now
     return desk

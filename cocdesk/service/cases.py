@@ -103,7 +103,7 @@ class CaseService:
         at = s.now()
         with write(self._db):
             members = self._recipients()
-            seq = case_store.next_seq(self._db)
+            seq = case_store.next_seq(self._db, keys)
             case_id = case_store.case_id_for(seq)
             row = case_store.CaseRow(
                 id=case_id,
@@ -114,7 +114,7 @@ class CaseService:
                 category=report.category,
                 urgent=report.urgent,
                 holder=s.member_id,
-            )
+            ).with_fields((*SEALED_KEYS, FIRST_CONTACT))
             case_store.insert(self._db, keys, row)
             for m in members:
                 sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
@@ -134,16 +134,7 @@ class CaseService:
         at = s.now()
         with write(self._db):
             row = self._row(case_id)
-            changed = case_store.CaseRow(
-                id=row.id,
-                seq=row.seq,
-                created_at=row.created_at,
-                updated_at=at,
-                status=row.status,
-                category=report.category,
-                urgent=report.urgent,
-                holder=row.holder,
-            )
+            changed = replace(row, updated_at=at, category=report.category, urgent=report.urgent)
             case_store.update(self._db, s.event_keys, changed)
             self._write_report(case_id, key, report)
             audit.append(self._db, s.event_keys, at, s.member_id, "case.edited", case_id)
@@ -163,7 +154,10 @@ class CaseService:
             case_store.put_fields(
                 self._db, case_id, {name: seal_field(key, case_id, name, encode_value(value))}
             )
-            case_store.update(self._db, s.event_keys, replace(row, updated_at=at))
+            noted = replace(row, updated_at=at)
+            if row.fields:  # cases from before the manifest keep none
+                noted = noted.with_fields((*row.fields, name))
+            case_store.update(self._db, s.event_keys, noted)
             audit.append(self._db, s.event_keys, at, s.member_id, "case.note", case_id)
 
     def moves(self, case_id: str) -> list[tuple[Status, str | None]]:
@@ -249,10 +243,9 @@ class CaseService:
         """Decrypt one case in full, with its timeline."""
         row = self._row(case_id)
         key = self.session.case_key(case_id)
-        values = {
-            name: decode_value(open_field(key, case_id, name, blob))
-            for name, blob in case_store.fields(self._db, case_id).items()
-        }
+        blobs = case_store.fields(self._db, case_id)
+        case_store.check_manifest(row, blobs)
+        values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
         notes = tuple(_note(values.pop(name)) for name in sorted(values) if name.startswith(NOTE_PREFIX))
         ticks = tuple(_tick(t) for t in _as_list(values.pop(FIRST_CONTACT, [])))
         missing = [k for k in SEALED_KEYS if k not in values]

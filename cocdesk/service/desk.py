@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, UsageProblem, VaultExists
+from cocdesk.errors import BadPlaybook, IntegrityFailure, NotAMember, NotFound, UsageProblem, VaultExists
 from cocdesk.paths import database_path
 from cocdesk.playbook import Playbook, parse_playbook
 from cocdesk.playbook.loader import DEFAULT_NAME, default_text
@@ -49,6 +49,9 @@ class Desk:
                 raise IntegrityFailure(f"{path} is not a cocdesk vault")
             migrate(db)
             return cls(db, path, clock)
+        except DAMAGE as exc:
+            db.close()
+            raise IntegrityFailure(f"{path} is damaged ({type(exc).__name__})") from None
         except BaseException:
             db.close()
             raise
@@ -93,6 +96,7 @@ class Desk:
                 member_store.put_event_key(
                     db, 1, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
                 )
+                meta.seal(db, keys)
                 audit.append(db, keys, at, 1, "vault.created")
                 audit.append(db, keys, at, 1, "member.added")
             return cls(db, path, clock)
@@ -104,7 +108,11 @@ class Desk:
         text = meta.get(self.db, "playbook")
         if text is None:
             raise IntegrityFailure("the vault's playbook is missing")
-        return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME)
+        try:
+            return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME)
+        except BadPlaybook:
+            # It was validated when the vault was made: now it can only be damage.
+            raise IntegrityFailure("the vault's stored playbook is damaged") from None
 
     @property
     def event_name(self) -> str:
@@ -114,9 +122,10 @@ class Desk:
         """Who unlocked last on this laptop (a name, not a secret), to preselect it."""
         return meta.get(self.db, "last_member")
 
-    def remember_member(self, name: str) -> None:
+    def remember_member(self, session: Session) -> None:
         with write(self.db):
-            meta.put(self.db, "last_member", name)
+            meta.put(self.db, "last_member", session.member_name)
+            meta.seal(self.db, session.event_keys)
 
     def member_names(self) -> list[str]:
         return [m.name for m in member_store.all_members(self.db) if m.active]
@@ -133,8 +142,10 @@ class Desk:
             raise IntegrityFailure(f"{member.name}'s copy of the event key is missing")
         secret = sealed_keys.open_sealed(private, EVENT_LABEL, sealed)
         event_keys = EventKeys(secret)
-        # The role decides what this member may do: it must be the one a member wrote.
+        # The role decides what this member may do: it must be the one a member wrote;
+        # the playbook decides what the app tells people to do: likewise.
         member_store.check_mac(self.db, event_keys, member)
+        meta.check(self.db, event_keys)
         return Session(
             db=self.db,
             playbook=self.playbook,
@@ -164,13 +175,19 @@ class Desk:
         close_database(self.db)
 
 
+# What a damaged file raises from SQLite or sqlite-utils: invalid UTF-8 in the schema
+# text surfaces as UnicodeDecodeError, a damaged migrations table as KeyError.
+DAMAGE = (sqlite3.DatabaseError, UnicodeDecodeError, KeyError, ValueError, TypeError)
+
+
 def _open(path: Path) -> sqlite_utils.Database:
     try:
         db = open_database(path)
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return db
-    except sqlite3.DatabaseError as exc:
-        raise IntegrityFailure(f"{path} cannot be read as a database ({exc})") from None
+    except DAMAGE as exc:
+        # Never SQLite's message: on a damaged file it can quote stored bytes.
+        raise IntegrityFailure(f"{path} cannot be read as a cocdesk vault ({type(exc).__name__})") from None
 
 
 def _check_name(text: str, what: str) -> None:

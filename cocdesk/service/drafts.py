@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cocdesk.errors import IntegrityFailure
 from cocdesk.service.session import Session
 from cocdesk.store import drafts as draft_store
 from cocdesk.store.connection import write
@@ -24,21 +25,27 @@ class DraftService:
         # Not the shared event key: a draft is this member's alone until saved.
         return member_subkey(bytes(self.session.private_key), "intake-draft")
 
-    def _ad(self) -> bytes:
-        return LABEL + str(self.session.member_id).encode()
+    def _ad(self, at: str) -> bytes:
+        # The time is bound in too: every stored byte of the draft row is authenticated.
+        return LABEL + str(self.session.member_id).encode() + b"|" + at.encode()
 
     def save(self, state: dict[str, Any]) -> None:
         raw = json.dumps(state, ensure_ascii=True).encode("ascii")
-        sealed = aead.seal(self._key(), raw, self._ad())
+        at = self.session.now()
+        sealed = aead.seal(self._key(), raw, self._ad(at))
         with write(self.session.db):
-            draft_store.put(self.session.db, self.session.member_id, self.session.now(), sealed)
+            draft_store.put(self.session.db, self.session.member_id, at, sealed)
 
     def load(self) -> dict[str, Any] | None:
-        sealed = draft_store.get(self.session.db, self.session.member_id)
-        if sealed is None:
+        found = draft_store.get(self.session.db, self.session.member_id)
+        if found is None:
             return None
-        raw = aead.open_(self._key(), sealed, self._ad(), "the intake draft")
-        value = json.loads(raw.decode("ascii"))
+        at, sealed = found
+        raw = aead.open_(self._key(), sealed, self._ad(at), "the intake draft")
+        try:
+            value = json.loads(raw.decode("ascii"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise IntegrityFailure("the intake draft holds no valid value") from None
         return value if isinstance(value, dict) else None
 
     def discard(self) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from cocdesk.domain.text import visible
 from cocdesk.errors import CocdeskError
+from cocdesk.service.cases import CaseService
+from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
-from cocdesk.store import audit
+from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
-from cocdesk.vault.fields import open_field
+from cocdesk.store.schema import schema_problems
 
 CREATED = "case.reported"
 PURGED = "case.purged"
@@ -22,13 +25,21 @@ def verify(session: Session) -> list[str]:
     try:
         result = [str(r[0]) for r in db.execute("PRAGMA integrity_check")]
         if result != ["ok"]:
-            problems.extend(f"sqlite: {line}" for line in result[:5])
+            # One line per problem, and only SQLite's words, never page contents.
+            problems.extend(
+                "sqlite: " + visible(" ".join(line.split()), keep="")[:200] for line in result[:5]
+            )
         if db.execute("PRAGMA foreign_key_check").fetchone() is not None:
             problems.append("sqlite: a row refers to a member or case that does not exist")
-    except sqlite3.DatabaseError as exc:
-        return [f"sqlite: the file is damaged ({exc})"]
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        return [f"sqlite: the file is damaged ({type(exc).__name__})"]
 
+    problems.extend(schema_problems(db))
     problems.extend(audit.verify_chain(db, session.event_keys))
+    try:
+        meta.check(db, session.event_keys)
+    except CocdeskError as exc:
+        problems.append(str(exc))
     try:
         for member in member_store.all_members(db):
             member_store.check_mac(db, session.event_keys, member)
@@ -51,17 +62,23 @@ def verify(session: Session) -> list[str]:
     problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - set(rows)))
     problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(set(rows) - created))
 
-    # Open everything this member may open: a damaged sealed value shows up here.
+    # Open everything this member may open: a damaged sealed value, a missing
+    # field or a blind-index tag that no longer matches the names shows up here.
+    cases = CaseService(session)
+    keys = session.event_keys
     for case_id in rows:
+        if case_store.sealed_key(db, case_id, session.member_id) is None:
+            continue  # not this member's to open (a recused member's verify skips it)
         try:
-            key = session.case_key(case_id)
+            view = cases.open_case(case_id)
         except CocdeskError as exc:
-            if case_store.sealed_key(db, case_id, session.member_id) is not None:
-                problems.append(str(exc))
+            problems.append(str(exc))
             continue
-        for name, blob in case_store.fields(db, case_id).items():
-            try:
-                open_field(key, case_id, name, blob)
-            except CocdeskError as exc:
-                problems.append(str(exc))
+        expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
+        if case_store.tags(db, case_id) != expected:
+            problems.append(f"{case_id}: its blind-index entries were altered")
+    try:
+        DraftService(session).load()
+    except CocdeskError as exc:
+        problems.append(str(exc))
     return problems

@@ -1,13 +1,14 @@
 """Case rows, their sealed fields, sealed keys and blind-index tags.
 
-The plain columns of a case (status, category, urgency, holder) carry a MAC
-under the event key, so editing them in the file is detected on read.
+The plain columns of a case (status, category, urgency, holder) and the list
+of its sealed fields carry a MAC under the event key, so editing them in the
+file, or deleting a field (a note, the checklist), is detected on read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlite_utils
 
@@ -18,7 +19,7 @@ from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
 
 LAST_SEQ = "last_case_seq"
-CASE_COLUMNS = "id, seq, created_at, updated_at, status, category, urgent, holder, mac"
+CASE_COLUMNS = "id, seq, created_at, updated_at, status, category, urgent, holder, mac, fields"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class CaseRow:
     category: str
     urgent: bool
     holder: int | None
+    fields: tuple[str, ...] = ()  # the names of its sealed fields: the manifest
+
+    def with_fields(self, names: Iterable[str]) -> CaseRow:
+        return replace(self, fields=tuple(sorted(set(names))))
 
 
 def case_id_for(seq: int) -> str:
@@ -50,6 +55,7 @@ def _mac(keys: EventKeys, row: CaseRow) -> bytes:
                 row.category,
                 int(row.urgent),
                 row.holder,
+                *((",".join(row.fields),) if row.fields else ()),
             )
         )
     )
@@ -67,6 +73,7 @@ def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
             category=str(raw[5] or ""),
             urgent=bool(raw[6]),
             holder=None if raw[7] is None else int(raw[7]),  # type: ignore[call-overload]
+            fields=tuple(str(raw[9]).split(",")) if raw[9] else (),
         )
     except (TypeError, ValueError):
         raise IntegrityFailure(f"case {case_id} has a damaged record") from None
@@ -76,7 +83,7 @@ def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
     return row
 
 
-def next_seq(db: sqlite_utils.Database) -> int:
+def next_seq(db: sqlite_utils.Database, keys: EventKeys) -> int:
     """Take the next case number (inside the caller's write transaction).
 
     Numbers only ever go up: a purged case's id is never handed out again, so
@@ -85,6 +92,7 @@ def next_seq(db: sqlite_utils.Database) -> int:
     in_cases = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM cases").fetchone()[0])
     seq = max(in_cases, int(meta.get(db, LAST_SEQ) or 0)) + 1
     meta.put(db, LAST_SEQ, str(seq))
+    meta.seal(db, keys)
     return seq
 
 
@@ -107,6 +115,7 @@ def _as_dict(keys: EventKeys, row: CaseRow) -> dict[str, object]:
         "urgent": int(row.urgent),
         "holder": row.holder,
         "mac": _mac(keys, row),
+        "fields": ",".join(row.fields) or None,
     }
 
 
@@ -158,6 +167,20 @@ def fields(db: sqlite_utils.Database, case_id: str, names: Iterable[str] | None 
     cursor = db.execute("SELECT field, ciphertext FROM case_fields WHERE case_id = ?", [case_id])
     wanted = None if names is None else set(names)
     return {str(f): bytes(c) for f, c in cursor if wanted is None or f in wanted}
+
+
+def field_names(db: sqlite_utils.Database, case_id: str) -> set[str]:
+    return {str(r[0]) for r in db.execute("SELECT field FROM case_fields WHERE case_id = ?", [case_id])}
+
+
+def check_manifest(row: CaseRow, present: Iterable[str]) -> None:
+    """Every field the case's MACed manifest lists is there, and nothing else."""
+    if row.fields and set(row.fields) != set(present):
+        raise IntegrityFailure(f"{row.id} is missing a sealed field, or has one too many")
+
+
+def tags(db: sqlite_utils.Database, case_id: str) -> set[bytes]:
+    return {bytes(r[0]) for r in db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [case_id])}
 
 
 def put_tags(db: sqlite_utils.Database, case_id: str, tags: Iterable[bytes]) -> None:

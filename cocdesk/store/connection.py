@@ -20,11 +20,7 @@ BUSY_TIMEOUT_MS = 5000
 
 def open_database(path: Path) -> sqlite_utils.Database:
     """Open (or create) the SQLite file at `path` with cocdesk's pragmas applied."""
-    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see `write`), so
-    # the sqlite3 module must not open implicit deferred transactions.
-    conn = sqlite3.connect(
-        str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-    )
+    conn = _connect(str(path))
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
@@ -35,6 +31,19 @@ def open_database(path: Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys=ON")
     # execute_plugins=False: no plugin scan (8-11 ms) and no third-party code on our data.
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def scratch_database() -> sqlite_utils.Database:
+    """An in-memory database holding nothing of a vault (e.g. to build the expected schema)."""
+    return sqlite_utils.Database(_connect(":memory:"), execute_plugins=False)
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see `write`), so
+    # the sqlite3 module must not open implicit deferred transactions.
+    return sqlite3.connect(
+        target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
 
 
 @contextmanager

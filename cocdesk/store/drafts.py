@@ -11,9 +11,10 @@ def put(db: sqlite_utils.Database, member_id: int, updated_at: str, sealed: byte
     )
 
 
-def get(db: sqlite_utils.Database, member_id: int) -> bytes | None:
-    row = db.execute("SELECT sealed FROM drafts WHERE member_id = ?", [member_id]).fetchone()
-    return bytes(row[0]) if row else None
+def get(db: sqlite_utils.Database, member_id: int) -> tuple[str, bytes] | None:
+    """The draft's time and sealed blob, if the member has one."""
+    row = db.execute("SELECT updated_at, sealed FROM drafts WHERE member_id = ?", [member_id]).fetchone()
+    return (str(row[0]), bytes(row[1])) if row else None
 
 
 def delete(db: sqlite_utils.Database, member_id: int) -> None:

@@ -22,7 +22,9 @@ from cocdesk.vault.kdf import KdfParams
 from cocdesk.vault.keyed_hash import EventKeys, same
 from cocdesk.vault.member_keys import WrappedKey
 
-COLUMNS = "id, name, role, active, public_key, wrapped_key, salt, opslimit, memlimit, checksum, mac"
+COLUMNS = (
+    "id, name, role, active, public_key, wrapped_key, salt, opslimit, memlimit, checksum, mac, created_at"
+)
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,13 @@ class MemberRow:
     role: Role
     active: bool
     key: WrappedKey
+    created_at: str = ""
 
 
 def _identity(row: MemberRow) -> bytes:
-    return canonical(("member", row.id, row.name, row.role.value, int(row.active), row.key.public_key))
+    return canonical(
+        ("member", row.id, row.name, row.role.value, int(row.active), row.key.public_key, row.created_at)
+    )
 
 
 def _checksum(row: MemberRow) -> bytes:
@@ -57,6 +62,7 @@ def _row(raw: tuple[Any, ...]) -> MemberRow:
                 salt=bytes(raw[6]),
                 params=KdfParams(int(raw[7]), int(raw[8])),
             ),
+            created_at=str(raw[11]),
         )
     except (TypeError, ValueError):
         raise IntegrityFailure("a team member's record is damaged") from None
@@ -90,7 +96,7 @@ def insert(
     key: WrappedKey,
     at: str,
 ) -> None:
-    row = MemberRow(id=member_id, name=name, role=role, active=True, key=key)
+    row = MemberRow(id=member_id, name=name, role=role, active=True, key=key, created_at=at)
     db.table("members").insert(
         {
             "id": member_id,

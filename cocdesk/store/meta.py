@@ -1,8 +1,21 @@
-"""Vault-wide settings: event name, playbook text, creation time."""
+"""Vault-wide settings: event name, playbook text, creation time, counters.
+
+The settings carry one MAC under the event key (`seal` after writing, `check`
+on unlock and in verify), so an edited playbook, emergency number or idle-lock
+time is refused rather than obeyed.
+"""
 
 from __future__ import annotations
 
 import sqlite_utils
+
+from cocdesk.errors import IntegrityFailure
+from cocdesk.store.encoding import canonical
+from cocdesk.vault.keyed_hash import EventKeys, same
+
+MAC_KEY = "meta_mac"
+# The audit head carries its own MAC (see audit.py) and changes with every entry.
+UNSEALED = frozenset({MAC_KEY, "audit_head"})
 
 
 def get(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
@@ -12,3 +25,23 @@ def get(db: sqlite_utils.Database, key: str, default: str | None = None) -> str 
 
 def put(db: sqlite_utils.Database, key: str, value: str) -> None:
     db.table("meta").upsert({"key": key, "value": value}, pk="key")
+
+
+def _mac(db: sqlite_utils.Database, keys: EventKeys) -> bytes:
+    rows = sorted((str(k), str(v)) for k, v in db.execute("SELECT key, value FROM meta") if k not in UNSEALED)
+    return keys.record_mac(canonical(("meta", *(part for row in rows for part in row))))
+
+
+def seal(db: sqlite_utils.Database, keys: EventKeys) -> None:
+    """Re-MAC the settings after a change (inside the caller's write transaction)."""
+    put(db, MAC_KEY, _mac(db, keys).hex())
+
+
+def check(db: sqlite_utils.Database, keys: EventKeys) -> None:
+    stored = get(db, MAC_KEY)
+    try:
+        ok = stored is not None and same(bytes.fromhex(stored), _mac(db, keys))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise IntegrityFailure("the vault's settings (event, playbook) were altered outside cocdesk")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from cocdesk.store.connection import write
+from cocdesk.store.connection import scratch_database, write
 
 migrations = Migrations("cocdesk")
 
@@ -106,6 +106,46 @@ def _drafts(db: sqlite_utils.Database) -> None:
 def _audit_by_case(db: sqlite_utils.Database) -> None:
     # A case's timeline reads its audit entries; without this, every open scans the log.
     db.table("audit").create_index(["case_id", "seq"])
+
+
+@migrations(name="0004_case_field_manifest")
+def _case_field_manifest(db: sqlite_utils.Database) -> None:
+    # The names of a case's sealed fields, covered by the case MAC: a deleted
+    # note or checklist row then reads as damage, not as "nothing there".
+    db.table("cases").add_column("fields", str)
+
+
+def expected_schema() -> set[tuple[str, str, str, str]]:
+    """(type, name, table, sql) of every table and index a fresh vault has."""
+    fresh = scratch_database()
+    migrations.apply(fresh)
+    return _schema(fresh)
+
+
+def _schema(db: sqlite_utils.Database) -> set[tuple[str, str, str, str]]:
+    # Everything but rootpage (page numbers legitimately differ between files).
+    return {
+        (str(t), str(n), str(tbl), str(q))
+        for t, n, tbl, q in db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")
+    }
+
+
+def schema_problems(db: sqlite_utils.Database) -> list[str]:
+    """Differences between this file's schema and the one cocdesk creates."""
+    found, wanted = _schema(db), expected_schema()
+    names = {name for _, name, _, _ in found}
+    problems = [
+        f"schema: {kind} {name} differs from cocdesk's" for kind, name, _, _ in sorted(found - wanted)
+    ]
+    problems += [
+        f"schema: {kind} {name} is missing"
+        for kind, name, _, _ in sorted(wanted - found)
+        if name not in names
+    ]
+    applied = [m.name for m in migrations.applied(db)]
+    if applied != [m.name for m in migrations.pending(scratch_database())]:
+        problems.append("schema: the record of applied migrations was altered")
+    return problems
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -186,7 +186,7 @@ class CocdeskApp(App[None]):
         self.session = message.session
         self.cases = CaseService(message.session)
         self.drafts = DraftService(message.session)
-        self.desk.remember_member(message.session.member_name)
+        self.desk.remember_member(message.session)
         self.sub_title = (
             f"{self.desk.event_name} · {message.session.member_name} ({message.session.role.value})"
         )

@@ -23,7 +23,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     db = open_database(tmp_path / "x.db")
     migrate(db)
     migrate(db)
-    assert [m.name for m in migrations.applied(db)] == ["0001_initial", "0002_drafts", "0003_audit_by_case"]
+    assert [m.name for m in migrations.applied(db)] == ["0001_initial", "0002_drafts", "0003_audit_by_case", "0004_case_field_manifest"]
     assert {"meta", "members", "cases", "case_keys", "case_fields", "blind_index", "audit", "drafts"} <= set(
         db.table_names()
     )
