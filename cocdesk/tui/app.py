@@ -390,6 +390,10 @@ class CocdeskApp(App[None]):
         title = type(screen).__name__.removesuffix("Screen") or "cocdesk"
         self.push_screen(HelpModal(f"Help — {title}", text, keys))
 
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+        """Every toast is plain text, whoever asks (widgets pass markup=True by default)."""
+        super().notify(message, markup=False, **kwargs)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # The built-in "Screenshot" writes the screen, names included, to disk.
         for command in super().get_system_commands(screen):

@@ -129,3 +129,13 @@ async def test_saving_an_untouched_hostile_report_keeps_every_byte(
         assert view.timeline[-1].what == "report edited"
     finally:
         desk.close()
+
+
+async def test_toasts_never_read_markup(hostile_app: CocdeskApp) -> None:
+    app = hostile_app
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await unlock(pilot, "pw-12345")
+        app.screen.notify("[@click=app.quit]Smith[/] [/bold]")  # a widget's notify asks for markup
+        await pilot.pause()
+        assert "[@click=app.quit]Smith[/] [/bold]" in everything_shown(app)
+        assert_literal_and_harmless(app)

@@ -119,7 +119,9 @@ class HelpModal(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
             yield Static(Content(self.title_text), classes="title")
-            yield Static(Content(self.text))
+            for paragraph in self.text.strip().split("\n\n"):
+                # Help texts are written wrapped; let the terminal's width decide instead.
+                yield Static(Content(" ".join(paragraph.split())), classes="paragraph")
             yield Static(Content("Keys"), classes="section")
             for key, description in self.keys:
                 yield Static(Content(f"{key:>10}  {description}"))
