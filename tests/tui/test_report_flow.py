@@ -170,3 +170,19 @@ async def test_a_draft_survives_the_app_dying_and_comes_back_on_unlock(
         assert cases.open_case("C-0007").report.description == "typed before the battery died and more"
     finally:
         desk.close()
+
+
+async def test_a_restored_draft_still_asks_before_it_is_thrown_away(app: CocdeskApp, demo_folder: Path) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("n", "i")
+        await pilot.pause()
+        await pilot.press(*"unsaved words")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await pilot.press(*"demo", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)

@@ -95,7 +95,10 @@ class IntakeScreen(Screen[None]):
             if editing
             else _report_state(Report(description="", taken_by=member_name, urgent=urgent))
         )
-        self.start = draft["form"] if draft else {k: _display(v) for k, v in self.original.items()}
+        # `baseline` is what counts as "no unsaved changes"; a restored draft starts the
+        # fields from the draft but is still unsaved work until ctrl+s.
+        self.baseline: dict[str, Any] = {k: _display(v) for k, v in self.original.items()}
+        self.start: dict[str, Any] = draft["form"] if draft else self.baseline
         self.draft_timer: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------
@@ -289,15 +292,18 @@ class IntakeScreen(Screen[None]):
             self.draft_timer.stop()
             self.draft_timer = None
         self.drafts.discard()
-        self.start = self.form_state()
+        self.baseline = self.form_state()
         self.post_message(self.Saved(case_id, new))
 
     def action_leave(self) -> None:
-        self.post_message(self.Leave(_meaningful(self.form_state()) != _meaningful(self.start)))
+        self.post_message(self.Leave(self.unsaved()))
+
+    def unsaved(self) -> bool:
+        return _meaningful(self.form_state()) != _meaningful(self.baseline)
 
     def flush_draft(self) -> None:
         """Called before a lock: whatever is typed is sealed now, not in 0.8 s."""
-        if _meaningful(self.form_state()) != _meaningful(self.start) or self.draft_timer is not None:
+        if self.unsaved() or self.draft_timer is not None:
             self.save_draft()
 
 
