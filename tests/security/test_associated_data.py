@@ -10,7 +10,6 @@ field's, case's or member's plaintext, and never raise anything else.
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from cocdesk.vault import sealed_keys
 from cocdesk.vault.fields import open_field
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+from tests.security.attacker import attacker
 
 RESPONDER = "Kim"
 RESPONDER_PASSPHRASE = "a different passphrase for Kim"
@@ -69,17 +69,6 @@ def vault(tmp_path: Path) -> Iterator[Vault]:
         service.add_note(case_id, f"second note on {case_id}")
     yield Vault(desk=desk, path=database_path(folder), cases=(first, second))
     desk.close()
-
-
-@contextlib.contextmanager
-def attacker(path: Path) -> Iterator[sqlite3.Connection]:
-    """The attacker's own connection: plain sqlite3, autocommit."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 def outcome(read: Callable[[], object]) -> str:

@@ -48,6 +48,7 @@ from cocdesk.service.drafts import DraftService
 from cocdesk.service.integrity import verify
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+from tests.security.attacker import attacker
 
 RESPONDER = "Kim"
 RESPONDER_PASSPHRASE = "a different passphrase for Kim"
@@ -115,17 +116,6 @@ def small_vault(tmp_path: Path) -> Iterator[SmallVault]:
     vault = build_small_vault(tmp_path / "vault")
     yield vault
     vault.desk.close()
-
-
-@contextlib.contextmanager
-def attacker(path: Path) -> Iterator[sqlite3.Connection]:
-    """The attacker's own connection to the file: plain sqlite3, autocommit, no fsync."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=OFF")
-    try:
-        yield conn
-    finally:
-        conn.close()
 
 
 # -- probes: the operation that reads a given row ------------------------------------------
