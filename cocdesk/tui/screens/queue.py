@@ -90,12 +90,13 @@ class QueueScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
         self.query_one("#queue-filter").display = False
-        self.reload()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        # While locking, this screen is briefly on top again on its way out: it must not read.
-        if self.is_mounted and not self.cases.session.locked:
+        # Runs when first shown and whenever a screen above closes (a new report,
+        # an edit): the one place the rows load. While locking, this screen is
+        # briefly on top again on its way out: then it must not read.
+        if not self.cases.session.locked:
             self.reload()
 
     def reload(self) -> None:
