@@ -54,9 +54,7 @@ class CocdeskApp(App[None]):
     ALLOW_SELECT = False
     COMMANDS = App.COMMANDS | {CocdeskCommands}
     BINDINGS = [
-        Binding(
-            "ctrl+l", "lock", "Lock", priority=True, tooltip="Lock now: hide everything, forget the keys"
-        ),
+        Binding("ctrl+l", "lock", "Lock", tooltip="Lock now: hide everything, forget the keys"),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="What this screen is for"),
     ]
 
@@ -347,6 +345,11 @@ class CocdeskApp(App[None]):
             self.push_screen(MoveModal(cases.moves(case_id)), moved)
 
     # -- locking -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "lock" and self.session is None:
+            return None  # nothing to lock: shown disabled in the footer
+        return True
+
     def action_lock(self) -> None:
         if self.session is None:
             return
@@ -355,6 +358,8 @@ class CocdeskApp(App[None]):
                 screen.flush_draft()
         self.session.lock()
         self.session = self.cases = self.drafts = None
+        # A toast may quote a case ("Saved as C-0007"): it goes with the rest.
+        self.clear_notifications()
         # Drop every screen that held case data, so Escape or back reveals nothing.
         while len(self.screen_stack) > 1:
             self.pop_screen()

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from cocdesk import demo
 from cocdesk.tui.app import CocdeskApp, make_app
 from cocdesk.vault.kdf import FAST_FOR_TESTS
+from tests.tui.demo_app import FROZEN, frozen_clock, settle, unlock
 
-FROZEN = datetime(2026, 5, 2, 15, 0, tzinfo=UTC)
+__all__ = ["FROZEN", "frozen", "settle", "unlock"]
 
 
-def frozen() -> datetime:
-    return FROZEN
+frozen = frozen_clock
 
 
 class FakeIdleClock:
@@ -45,20 +43,6 @@ def idle_clock() -> FakeIdleClock:
 @pytest.fixture
 def app(demo_folder: Path, idle_clock: FakeIdleClock) -> CocdeskApp:
     return make_app(demo_folder, demo_passphrase=demo.PASSPHRASE, clock=frozen, idle_clock=idle_clock)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let workers finish and their messages land on screen."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
-
-
-async def unlock(pilot: Pilot[None], passphrase: str = demo.PASSPHRASE) -> None:
-    await settle(pilot)
-    await pilot.press(*passphrase, "enter")
-    await settle(pilot)
 
 
 def screen_text(app: CocdeskApp) -> str:

@@ -172,7 +172,9 @@ async def test_a_draft_survives_the_app_dying_and_comes_back_on_unlock(
         desk.close()
 
 
-async def test_a_restored_draft_still_asks_before_it_is_thrown_away(app: CocdeskApp, demo_folder: Path) -> None:
+async def test_a_restored_draft_still_asks_before_it_is_thrown_away(
+    app: CocdeskApp, demo_folder: Path
+) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
         await pilot.press("n", "i")

@@ -54,7 +54,8 @@ class IntakeScreen(Screen[None]):
     HELP = HELP
     AUTO_FOCUS = "#description"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True, tooltip="Seal and save the report"),
+        # Not a priority binding: it must wait for keys typed just before it to reach the form.
+        Binding("ctrl+s", "save", "Save", tooltip="Seal and save the report"),
         Binding("f2", "add_reported", "+ Reported person", tooltip="Add another reported person"),
         Binding("f3", "add_witness", "+ Witness", tooltip="Add another witness"),
         Binding("escape", "leave", "Back", tooltip="Leave (asks first if there are unsaved changes)"),

@@ -48,7 +48,7 @@ class ConfirmModal(ModalScreen[bool]):
 
 class NoteModal(ModalScreen[str | None]):
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save note", priority=True),
+        Binding("ctrl+s", "save", "Save note"),  # not priority: typed keys land first
         Binding("escape", "cancel", "Cancel"),
     ]
 

@@ -1,0 +1,182 @@
+"""A named SVG snapshot of every screen and dialog, at 80x24 and at 120x40.
+
+The app is the demo vault (fictional data) with a frozen clock, built fresh in
+tmp_path for each picture (tests/tui/demo_app.py). When one fails, open
+snapshot_report.html, compare the picture with the test's docstring, and only
+then run `pytest tests/tui/test_snapshots.py --snapshot-update`.
+
+A few tests also check one fact the picture must show (the header above the
+filter, room for each checkbox, whole person rows): each was a real bug once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Checkbox, Header
+
+from cocdesk.tui.screens.intake import IntakeScreen
+from cocdesk.tui.widgets.people import PersonRow
+from tests.tui import demo_app
+from tests.tui.demo_app import case, first_contact, intake, press, settle, unlock
+
+Step = Callable[[Pilot[None]], Awaitable[None]]
+Shows = Callable[..., bool]
+
+
+@pytest.fixture(params=[(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def shows(snap_compare: Any, size: tuple[int, int], tmp_path: Path) -> Shows:
+    """`shows(*steps)`: the demo app after the steps, compared with its snapshot at `size`."""
+
+    def compare(*steps: Step, app: App[None] | None = None) -> bool:
+        async def run_before(pilot: Pilot[None]) -> None:
+            for step in steps:
+                await step(pilot)
+
+        the_app = app if app is not None else demo_app.demo_app(tmp_path / "demo")
+        return bool(snap_compare(the_app, terminal_size=size, run_before=run_before))
+
+    return compare
+
+
+def keys(*pressed: str) -> Step:
+    async def step(pilot: Pilot[None]) -> None:
+        await press(pilot, *pressed)
+
+    return step
+
+
+class Facts(dict[str, bool]):
+    """What a check saw on screen just before the picture was taken."""
+
+    def check(self, name: str, seen: Callable[[App[None]], bool]) -> Step:
+        async def step(pilot: Pilot[None]) -> None:
+            self[name] = seen(pilot.app)
+
+        return step
+
+
+def header_on_top(app: App[None]) -> bool:
+    """The top line of the terminal is the Header (event and member), not something over it."""
+    widget, _ = app.screen.get_widget_at(app.size.width // 2, 0)
+    return any(isinstance(node, Header) for node in widget.ancestors_with_self)
+
+
+def person_rows_shown_whole(app: App[None]) -> bool:
+    """Every reported-person / witness row of the form fits inside its list (nothing clipped)."""
+    form = next(s for s in app.screen_stack if isinstance(s, IntakeScreen))
+    lists = [form.query_one("#reported-list", Widget), form.query_one("#witness-list", Widget)]
+    return all(lst.region.contains_region(row.region) for lst in lists for row in lst.query(PersonRow))
+
+
+def checkboxes_have_room(app: App[None]) -> bool:
+    """Each checklist box is wide enough for what it draws (no "…" between box and item)."""
+    boxes = list(app.screen.query(Checkbox).results(Checkbox))
+    return bool(boxes) and all(box.render().cell_length <= box.content_size.width for box in boxes)
+
+
+# -- unlock and first run --------------------------------------------------------------------
+def test_unlock_screen_of_the_demo(shows: Shows) -> None:
+    """Unlock box: "DemoCon 2026 — response team", member "Robin Lead" chosen, an empty
+    focused passphrase field with a steady cursor, the Unlock button, and the line
+    "Demo vault (fictional cases). The passphrase is: demo". Header: cocdesk — DemoCon 2026."""
+    assert shows(settle)
+
+
+def test_first_run_setup_on_an_empty_folder(shows: Shows, tmp_path: Path) -> None:
+    """Title "Create the vault for your event" with empty fields for event name, your name,
+    passphrase and passphrase again, and the "Create vault" button; the event field focused.
+    Header: cocdesk, no event."""
+    assert shows(settle, app=demo_app.first_run_app(tmp_path / "empty"))
+
+
+# -- the queue -------------------------------------------------------------------------------
+def test_queue_lists_the_six_demo_cases(shows: Shows) -> None:
+    """Header "DemoCon 2026 · Robin Lead (lead)"; the table C-0001…C-0006 with age, status,
+    category, "!" on the urgent C-0002, holder, last step and the late marks ("decide" on
+    C-0001, "ack" on C-0002); "6 cases · sorted by case" below; footer n, /, s, ctrl+l, ?."""
+    assert shows(unlock)
+
+
+def test_queue_with_a_filter_typed(shows: Shows) -> None:
+    """The header still on top; under it the filter box holding "casey"; only C-0002 and
+    C-0003 (which name Casey Fictional) remain; "2 of 6 cases · sorted by case"."""
+    facts = Facts()
+    matches = shows(unlock, keys("slash", *"casey"), facts.check("header", header_on_top))
+    assert facts["header"], "the filter box covers the header"
+    assert matches
+
+
+# -- a new report ----------------------------------------------------------------------------
+def test_first_contact_with_two_items_ticked_and_a_lead_called(shows: Shows) -> None:
+    """Red-bordered "Safety first" box with the emergency steps; the red "URGENT — call a lead
+    now: Robin Lead" line; quiet room and crisis contacts; under DO the first two boxes ticked
+    (green X) and the second item focused. Footer: Continue to intake, Lead needed now, Back."""
+    facts = Facts()
+    matches = shows(first_contact, facts.check("room", checkboxes_have_room))
+    assert facts["room"], "a checkbox is cut short with an ellipsis"
+    assert matches
+
+
+def test_intake_with_the_account_typed(shows: Shows) -> None:
+    """The intake form, opened scrolled to its account box (title and guidance above it are
+    off-screen at both sizes), the box holding "Grey hoodie shouted over the panel at me." with
+    a steady cursor; below it Reported people (all four fields), Circumstances and, at 120x40,
+    witnesses, category and a ticked "Urgent". Footer: Save, + Reported person, + Witness, Back."""
+    facts = Facts()
+    matches = shows(intake, facts.check("rows", person_rows_shown_whole))
+    assert facts["rows"], "person rows are clipped"
+    assert matches
+
+
+def test_intake_asks_before_discarding_unsaved_changes(shows: Shows) -> None:
+    """Over the dimmed intake form, a dialog "Discard the unsaved changes to this report?"
+    with "Discard (y)" and a focused "Keep editing (n)"."""
+    facts = Facts()
+    matches = shows(intake, keys("escape"), facts.check("rows", person_rows_shown_whole))
+    assert facts["rows"], "person rows are clipped"
+    assert matches
+
+
+# -- one case --------------------------------------------------------------------------------
+def test_case_view_of_c_0001(shows: Shows) -> None:
+    """Title "C-0001 · reported", category "Sexist, racist, … exclusionary jokes or language",
+    "Held by Robin Lead · taken 2026-04-24 07:00Z · last step 2026-04-24 07:20Z", reporter
+    Alex Example, Friday 11:00 · Room A, the account with its bar, Pat Placeholder; at 120x40
+    also the checklist, the note and the timeline. Footer: Add note, Edit report, Move, Back."""
+    assert shows(case)
+
+
+def test_note_dialog_with_text_typed(shows: Shows) -> None:
+    """Over the dimmed case view, "New note (sealed). ctrl+s saves, Escape cancels." and a text
+    box holding "Room volunteer saw it too." with a steady cursor."""
+    assert shows(case, keys("a"), keys(*demo_app.NOTE))
+
+
+def test_move_dialog_lists_statuses_with_reasons(shows: Shows) -> None:
+    """Over the dimmed case view, "Move the case to…": in review, decided, communicated,
+    closed, appealed dimmed, each with the rule's reason; "referred" enabled and highlighted."""
+    assert shows(case, keys("m"))
+
+
+def test_help_dialog_on_the_queue(shows: Shows) -> None:
+    """Title "Help — Queue": what the queue is for, then Keys (enter, n, /, s, S, escape, ctrl+l, ?,
+    ctrl+p) with one line each, and "Escape closes this help." (scrolls at 80x24)."""
+    assert shows(unlock, keys("question_mark"))
+
+
+def test_lock_from_the_case_view_shows_only_the_unlock_screen(shows: Shows) -> None:
+    """After ctrl+l on C-0001: the unlock screen as at start-up (event, Robin Lead, empty
+    passphrase, demo line), no case id or case text anywhere, header without the member."""
+    assert shows(case, keys("ctrl+l"))
