@@ -180,3 +180,27 @@ def test_lock_from_the_case_view_shows_only_the_unlock_screen(shows: Shows) -> N
     """After ctrl+l on C-0001: the unlock screen as at start-up (event, Robin Lead, empty
     passphrase, demo line), no case id or case text anywhere, header without the member."""
     assert shows(case, keys("ctrl+l"))
+
+
+# -- the light theme ---------------------------------------------------------------------------
+def light(pilot: Pilot[None]) -> Awaitable[None]:
+    pilot.app.theme = "textual-light"
+    return settle(pilot)
+
+
+def test_queue_in_the_light_theme(shows: Shows) -> None:
+    """The queue of the six demo cases in Textual's light theme: dark text on a light
+    background, the urgent "!" and the late marks as readable as in the dark theme."""
+    assert shows(light, unlock)
+
+
+def test_first_contact_in_the_light_theme(shows: Shows) -> None:
+    """First contact in the light theme: the red safety border, the red URGENT line with
+    readable text, DO in green and DON'T in amber, ticked boxes distinct from unticked."""
+    assert shows(light, first_contact)
+
+
+def test_case_view_in_the_light_theme(shows: Shows) -> None:
+    """The case view of C-0001 in the light theme: section titles in the primary colour,
+    the account with its bar, every line readable."""
+    assert shows(light, case)
