@@ -75,7 +75,7 @@ async def test_first_run_creates_the_event_and_its_first_lead(tmp_path: Path) ->
         await pilot.click("#setup-button")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert "0 cases" in screen_text(app)
+        assert "No cases yet: press n when someone comes to report" in screen_text(app)
     desk = Desk.open(folder)
     try:
         assert desk.event_name == "PyColorado 2026" and desk.member_names() == ["Robin"]

@@ -130,6 +130,8 @@ class QueueScreen(Screen[None]):
                 key=r.id,
             )
         shown = f"{len(rows)} of {len(self.rows)} cases" if query else f"{len(self.rows)} cases"
+        if not self.rows:
+            shown = "No cases yet: press n when someone comes to report"
         direction = " (reversed)" if self.reverse else ""
         searching = " · preparing search…" if query and self.search is None else ""
         self.query_one("#queue-status", Static).update(
