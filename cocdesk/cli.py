@@ -310,6 +310,12 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
 def _need_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageProblem("the app needs a terminal; for scripts see `cocdesk --help`")
+    # Textual's log file and devtools record every message, typed text included:
+    # case data would leave the vault in the clear.
+    if os.environ.get("TEXTUAL_LOG") or {"devtools", "debug"} & set(os.environ.get("TEXTUAL", "").split(",")):
+        raise UsageProblem(
+            "refusing to run with TEXTUAL_LOG or Textual devtools on: they record what is typed"
+        )
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:

@@ -16,12 +16,14 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 
 from cocdesk.domain.roles import Role
 from cocdesk.errors import CocdeskError
 from cocdesk.tui.commands import CocdeskCommands
+from cocdesk.tui.literal import shown
 from cocdesk.tui.screens.case import CaseScreen
 from cocdesk.tui.screens.first_contact import FirstContactScreen
 from cocdesk.tui.screens.intake import IntakeScreen
@@ -99,7 +101,9 @@ class CocdeskApp(App[None]):
         self.open_vault()
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
 
-    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    # Explicit descriptions: by default a worker is described by repr(args), which
+    # would put a passphrase into Textual's log and devtools.
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False, description="open vault")
     def open_vault(self) -> None:
         from cocdesk.service import Desk
 
@@ -138,7 +142,7 @@ class CocdeskApp(App[None]):
             return
         self.unlock(self.desk, message.member, message.passphrase)
 
-    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False, description="unlock")
     def unlock(self, desk: Desk, member: str, passphrase: str) -> None:
         try:
             self.post_message(self.Unlocked(desk.unlock(member, passphrase)))
@@ -149,7 +153,7 @@ class CocdeskApp(App[None]):
     def setup_submitted(self, message: SetupScreen.Submitted) -> None:
         self.create_vault(message.event, message.member, message.passphrase)
 
-    @work(thread=True, exclusive=True, group="vault", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="vault", exit_on_error=False, description="create vault")
     def create_vault(self, event: str, member: str, passphrase: str) -> None:
         from cocdesk.service import Desk
 
@@ -394,6 +398,11 @@ class CocdeskApp(App[None]):
         keys.append(("ctrl+p", "Command palette: every action, searchable"))
         title = type(screen).__name__.removesuffix("Screen") or "cocdesk"
         self.push_screen(HelpModal(f"Help — {title}", text, keys))
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # The Header keeps markup out by itself, not control characters: an event
+        # or member name edited in the file must not reach the terminal raw.
+        return super().format_title(shown(title), shown(sub_title))
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
         """Every toast is plain text, whoever asks (widgets pass markup=True by default)."""

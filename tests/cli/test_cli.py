@@ -270,3 +270,25 @@ def test_the_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path)
     init = [sys.executable, "-m", "cocdesk", "init", "--event", "E", "--member", "M"]
     assert subprocess.run(init, env=env, capture_output=True, timeout=60).returncode == 0
     assert (tmp_path / "h" / "cocdesk.db").exists()
+
+
+@pytest.mark.parametrize("env", [{"TEXTUAL_LOG": "/tmp/x.log"}, {"TEXTUAL": "devtools"}, {"TEXTUAL": "debug,devtools"}])
+def test_the_app_refuses_to_run_while_textual_records_typing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """Textual's log and devtools record every message, typed case text included."""
+    import cocdesk.cli as cli
+
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(cli.sys, "stdin", _Tty())
+    monkeypatch.setattr(cli.sys, "stdout", _Tty())
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    err = io.StringIO()
+    code = main(["--data-dir", str(tmp_path / "d")], out=io.StringIO(), err=err)
+    assert code == 2 and "refusing to run with TEXTUAL_LOG or Textual devtools on" in err.getvalue()
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True

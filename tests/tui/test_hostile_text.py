@@ -139,3 +139,35 @@ async def test_toasts_never_read_markup(hostile_app: CocdeskApp) -> None:
         await pilot.pause()
         assert "[@click=app.quit]Smith[/] [/bold]" in everything_shown(app)
         assert_literal_and_harmless(app)
+
+
+async def test_the_header_shows_control_characters_visibly(hostile_app: CocdeskApp) -> None:
+    """An event name edited in the file to hold escape codes reaches the Header made visible."""
+    app = hostile_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.sub_title = "Evil\x1b]52;c;aGk=\x07Con\u202e"
+        await pilot.pause()
+        frame = everything_shown(app)
+        assert "Evil⟨U+001B⟩]52;c;aGk=⟨U+0007⟩Con⟨U+202E⟩" in frame
+        assert_literal_and_harmless(app)
+
+
+async def test_editing_a_multi_line_account_keeps_its_line_breaks(tmp_path: Path) -> None:
+    folder = tmp_path / "lines"
+    desk = Desk.create(folder, "E", "Robin", "pw-12345", params=FAST_FOR_TESTS, clock=frozen)
+    CaseService(desk.unlock("Robin", "pw-12345")).add_report(Report(description="line one\nline two\tend"))
+    desk.close()
+    app = make_app(folder, clock=frozen)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot, "pw-12345")
+        await pilot.press("enter", "e")
+        await pilot.pause()
+        await pilot.press(*" more", "ctrl+s")
+        await settle(pilot)
+    desk = Desk.open(folder)
+    try:
+        report = CaseService(desk.unlock("Robin", "pw-12345")).open_case("C-0001").report
+        assert report.description == "line one\nline two\tend more"
+    finally:
+        desk.close()

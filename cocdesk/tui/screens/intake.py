@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 
 from cocdesk.domain.identifiers import person_identifiers
 from cocdesk.domain.report import Report, parse_report
+from cocdesk.domain.text import visible
 from cocdesk.errors import CocdeskError
 from cocdesk.tui.literal import literal, shown
 from cocdesk.tui.widgets.people import PersonRow
@@ -98,7 +99,7 @@ class IntakeScreen(Screen[None]):
         )
         # `baseline` is what counts as "no unsaved changes"; a restored draft starts the
         # fields from the draft but is still unsaved work until ctrl+s.
-        self.baseline: dict[str, Any] = {k: _display(v) for k, v in self.original.items()}
+        self.baseline: dict[str, Any] = {k: _display(v, _keep(k)) for k, v in self.original.items()}
         self.start: dict[str, Any] = draft["form"] if draft else self.baseline
         self.draft_timer: Timer | None = None
 
@@ -202,7 +203,8 @@ class IntakeScreen(Screen[None]):
 
     def report(self) -> Report:
         """The form as a Report, with untouched fields keeping their exact stored text."""
-        state = _restore(self.form_state(), self.original)
+        current = self.form_state()
+        state = {k: _restore(v, self.original.get(k), _keep(k)) for k, v in current.items()}
         data = {
             "taken_by": state["taken_by"],
             "transcribed": state["transcribed"],
@@ -332,25 +334,30 @@ def _report_state(report: Report) -> dict[str, Any]:
     }
 
 
-def _display(value: Any) -> Any:
+def _keep(key: str) -> str:
+    """Which control characters a field shows as they are: line breaks in the text areas."""
+    return "\n\t" if key in TEXT_AREAS else ""
+
+
+def _display(value: Any, keep: str) -> Any:
     """Stored values as a field may show them (control characters made visible)."""
     if isinstance(value, str):
-        return shown(value) if value != shown(value) else value
+        return visible(value, keep=keep)
     if isinstance(value, list):
-        return [_display(v) for v in value]
+        return [_display(v, keep) for v in value]
     if isinstance(value, dict):
-        return {k: _display(v) for k, v in value.items()}
+        return {k: _display(v, keep) for k, v in value.items()}
     return value
 
 
-def _restore(current: Any, original: Any) -> Any:
+def _restore(current: Any, original: Any, keep: str) -> Any:
     """Where a field still shows exactly what it was opened with, keep the stored original."""
     if isinstance(current, str) and isinstance(original, str):
-        return original if current == _display(original) else current
+        return original if current == _display(original, keep) else current
     if isinstance(current, list) and isinstance(original, list):
-        return [_restore(c, original[i]) if i < len(original) else c for i, c in enumerate(current)]
+        return [_restore(c, original[i], keep) if i < len(original) else c for i, c in enumerate(current)]
     if isinstance(current, dict) and isinstance(original, dict):
-        return {k: _restore(v, original.get(k)) for k, v in current.items()}
+        return {k: _restore(v, original.get(k), keep) for k, v in current.items()}
     return current
 
 

@@ -191,7 +191,7 @@ class QueueScreen(Screen[None]):
             super().__init__()
             self.texts = texts
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False, description="search text")
     def build_search(self) -> None:
         self.post_message(self.SearchReady(self.cases.search_texts()))
 

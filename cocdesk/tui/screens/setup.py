@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,7 +30,7 @@ class SetupScreen(Screen[None]):
     class Submitted(Message):
         event: str
         member: str
-        passphrase: str
+        passphrase: str = field(repr=False)  # never in a log line or a repr
 
     def compose(self) -> ComposeResult:
         yield Header()

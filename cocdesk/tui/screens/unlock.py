@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual import on
 from textual.app import ComposeResult
@@ -34,7 +34,7 @@ class UnlockScreen(Screen[None]):
     @dataclass
     class Submitted(Message):
         member: str
-        passphrase: str
+        passphrase: str = field(repr=False)  # never in a log line or a repr
 
     def __init__(self, demo_passphrase: str | None = None) -> None:
         super().__init__()
