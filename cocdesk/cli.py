@@ -80,17 +80,19 @@ def _passphrase() -> str:
 
 
 def _new_passphrase(env_name: str, who: str) -> str:
+    from cocdesk.domain.passphrase import problem
+
     env = os.environ.get(env_name)
     if env is not None:
-        if not env:
-            raise UsageProblem(f"{env_name} is empty")
-        return env
-    first = _ask_secret(f"New passphrase for {who}: ")
-    if not first:
-        raise UsageProblem("the passphrase is empty")
-    if _ask_secret("Same passphrase again: ") != first:
-        raise UsageProblem("the two passphrases differ; nothing was changed")
-    return first
+        chosen = env
+    else:
+        chosen = _ask_secret(f"New passphrase for {who}: ")
+        if _ask_secret("Same passphrase again: ") != chosen:
+            raise UsageProblem("the two passphrases differ; nothing was changed")
+    refused = problem(chosen)
+    if refused:
+        raise UsageProblem(refused)
+    return chosen
 
 
 def _member(names: list[str]) -> str:
@@ -141,11 +143,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         from cocdesk.errors import VaultExists
 
         raise VaultExists(f"a vault already exists in {folder}")
-    passphrase = (
-        os.environ["COCDESK_PASSPHRASE"]
-        if os.environ.get("COCDESK_PASSPHRASE")
-        else _new_passphrase("COCDESK_PASSPHRASE", args.member)
-    )
+    passphrase = _new_passphrase("COCDESK_PASSPHRASE", args.member)
     desk = Desk.create(
         folder,
         args.event,
@@ -243,7 +241,8 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
             }
             for r in rows
         ]
-        print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+        # ASCII JSON: \u escapes keep every value exact and no byte can drive a terminal.
+        print(json.dumps(data, ensure_ascii=True, indent=2), file=out)
         return exit_codes.OK
     from cocdesk.domain.text import visible
 

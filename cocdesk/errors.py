@@ -55,3 +55,7 @@ class NotFound(CocdeskError):
 
 class VaultExists(CocdeskError):
     """`init` was asked to create a vault where one already is."""
+
+
+class VaultBusy(CocdeskError):
+    """Another process held the vault's write lock past the busy timeout."""

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+MIN_LENGTH = 8
+
+
+def problem(passphrase: str) -> str | None:
+    """Why a new passphrase is refused, or None. Checked wherever a person chooses one."""
+    if len(passphrase) < MIN_LENGTH:
+        return f"choose a passphrase of at least {MIN_LENGTH} characters"
+    return None
+
 
 def strength(passphrase: str) -> str:
     """ "too short", "weak", "fair" or "strong", by length and variety."""

@@ -24,3 +24,10 @@ def may_manage_team(role: Role) -> str | None:
     if role in (Role.LEAD, Role.CHAIR):
         return None
     return "only a lead or the chair may add team members"
+
+
+def may_purge(role: Role) -> str | None:
+    """None if `role` may crypto-shred a case; otherwise the reason it may not."""
+    if role in (Role.LEAD, Role.CHAIR):
+        return None
+    return "only a lead or the chair may purge a case"

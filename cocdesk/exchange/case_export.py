@@ -21,8 +21,9 @@ def to_json(view: CaseView) -> str:
         "report": view.report.to_json(),
         "timeline": [{"at": t.at, "who": t.who, "what": t.what} for t in view.timeline],
     }
-    # ensure_ascii=False keeps names readable; JSON escapes control characters itself.
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    # ASCII JSON: \u escapes keep every value exact, and no byte of it (C1 controls,
+    # bidi overrides) can drive the terminal it is printed to.
+    return json.dumps(data, ensure_ascii=True, indent=2)
 
 
 def to_markdown(view: CaseView, playbook: Playbook) -> str:

@@ -9,14 +9,15 @@ import sqlite_utils
 
 from cocdesk.domain.history import label
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
-from cocdesk.domain.roles import Role
+from cocdesk.domain.roles import may_purge
 from cocdesk.domain.status import CaseFacts, Status, refusal
 from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.session import Session
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
+from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import checkpoint, write
+from cocdesk.store.connection import checkpoint, own_connection, read, write
 from cocdesk.vault import sealed_keys
 from cocdesk.vault.fields import open_field, seal_field
 
@@ -92,10 +93,14 @@ class CaseService:
         return self.session.db
 
     # -- writing ---------------------------------------------------------------------
-    def add_report(self, report: Report, first_contact: tuple[Tick, ...] = ()) -> str:
+    def add_report(
+        self, report: Report, first_contact: tuple[Tick, ...] = (), clear_draft: bool = False
+    ) -> str:
         """Seal and store a new report in one transaction; return its case id.
 
         `first_contact` is the timestamped DO / DON'T checklist, carried with the case.
+        `clear_draft` drops the member's intake draft in the same transaction, so a
+        crash can never leave both the case and the draft it came from.
         """
         s = self.session
         keys = s.event_keys
@@ -124,10 +129,12 @@ class CaseService:
             checklist = seal_field(case_key, case_id, FIRST_CONTACT, encode_value(ticks))
             case_store.put_fields(self._db, case_id, {FIRST_CONTACT: checklist})
             audit.append(self._db, keys, at, s.member_id, "case.reported", case_id)
+            if clear_draft:
+                draft_store.delete(self._db, s.member_id)
         s.remember_case_key(case_id, case_key)
         return case_id
 
-    def update_report(self, case_id: str, report: Report) -> None:
+    def update_report(self, case_id: str, report: Report, clear_draft: bool = False) -> None:
         """Replace a case's report (intake corrections) in one transaction."""
         s = self.session
         key = s.case_key(case_id)
@@ -138,6 +145,8 @@ class CaseService:
             case_store.update(self._db, s.event_keys, changed)
             self._write_report(case_id, key, report)
             audit.append(self._db, s.event_keys, at, s.member_id, "case.edited", case_id)
+            if clear_draft:
+                draft_store.delete(self._db, s.member_id)
 
     def add_note(self, case_id: str, text: str) -> None:
         """A sealed note on the case, signed with who and when."""
@@ -184,14 +193,18 @@ class CaseService:
 
     def search_texts(self) -> dict[str, str]:
         """Every case's decrypted text, folded for searching (kept in memory only)."""
+        s = self.session
         found: dict[str, str] = {}
-        for row in case_store.for_member(self._db, self.session.event_keys, self.session.member_id):
-            key = self.session.case_key(row.id)
-            parts = [row.id, row.category, row.status.value]
-            for name, blob in case_store.fields(self._db, row.id).items():
-                if name in SEALED_KEYS or name.startswith(NOTE_PREFIX):
-                    parts.extend(_strings(decode_value(open_field(key, row.id, name, blob))))
-            found[row.id] = " ".join(parts).casefold()
+        # Runs in a worker thread: its own connection, and keys it does not keep.
+        with own_connection(self._db) as db, read(db):
+            sealed = case_store.sealed_keys_for(db, s.member_id)
+            for row in case_store.for_member(db, s.event_keys, s.member_id):
+                key = s.open_case_key(row.id, sealed[row.id])
+                parts = [row.id, row.category, row.status.value]
+                for name, blob in case_store.fields(db, row.id).items():
+                    if name in SEALED_KEYS or name.startswith(NOTE_PREFIX):
+                        parts.extend(_strings(decode_value(open_field(key, row.id, name, blob))))
+                found[row.id] = " ".join(parts).casefold()
         return found
 
     def purge(self, case_id: str) -> None:
@@ -200,13 +213,12 @@ class CaseService:
         The audit log keeps that the case existed and was purged, nothing more.
         """
         s = self.session
-        if s.role not in (Role.LEAD, Role.CHAIR):
-            raise RuleRefused("only a lead or the chair may purge a case")
+        reason = may_purge(s.role)
+        if reason:
+            raise RuleRefused(reason)
         with write(self._db):
             self._row(case_id)
-            for table in ("case_fields", "blind_index", "case_keys"):
-                self._db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
-            self._db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+            case_store.delete(self._db, case_id)
             audit.append(self._db, s.event_keys, s.now(), s.member_id, "case.purged", case_id)
         s.forget_case_key(case_id)
         # secure_delete zeroed the freed pages; the WAL still holds their old
@@ -235,12 +247,17 @@ class CaseService:
     # -- reading ---------------------------------------------------------------------
     def list_cases(self) -> list[CaseSummary]:
         """The queue: every case this member may open, oldest first."""
-        names = self._names()
-        rows = case_store.for_member(self._db, self.session.event_keys, self.session.member_id)
+        with read(self._db):
+            names = self._names()
+            rows = case_store.for_member(self._db, self.session.event_keys, self.session.member_id)
         return [_summary(r, names) for r in rows]
 
     def open_case(self, case_id: str) -> CaseView:
-        """Decrypt one case in full, with its timeline."""
+        """Decrypt one case in full, with its timeline (one consistent read)."""
+        with read(self._db):
+            return self._open_case(case_id)
+
+    def _open_case(self, case_id: str) -> CaseView:
         row = self._row(case_id)
         key = self.session.case_key(case_id)
         blobs = case_store.fields(self._db, case_id)

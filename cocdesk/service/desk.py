@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from cocdesk.service.clock import Clock, stamp, utc_now
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import close_database, open_database, write
+from cocdesk.store.connection import checkpoint, close_database, open_database, write
 from cocdesk.store.schema import is_initialised, migrate
 from cocdesk.vault import kdf, member_keys, sealed_keys
 from cocdesk.vault.keyed_hash import EventKeys
@@ -48,7 +49,9 @@ class Desk:
             if not is_initialised(db):
                 raise IntegrityFailure(f"{path} is not a cocdesk vault")
             migrate(db)
-            return cls(db, path, clock)
+            desk = cls(db, path, clock)
+            desk.checkpoint()
+            return desk
         except DAMAGE as exc:
             db.close()
             raise IntegrityFailure(f"{path} is damaged ({type(exc).__name__})") from None
@@ -77,13 +80,15 @@ class Desk:
         parse_playbook(text, playbook_source)  # refuse a bad playbook before creating anything
         _check_name(event_name, "event name")
         _check_name(member_name, "member name")
-        folder.mkdir(parents=True, exist_ok=True)
+        # Only this user: the folder 0700, the file 0600 (SQLite gives -wal/-shm the file's mode).
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         chosen = params or kdf.enrolment_params()
         # Derive before touching the disk: a slow KDF must not hold the write lock.
         key = member_keys.create(1, passphrase, chosen)
         event_secret = sealed_keys.new_secret()
         keys = EventKeys(event_secret)
         at = stamp(clock())
+        path.touch(mode=0o600, exist_ok=False)
         db = _open(path)
         try:
             migrate(db)
@@ -169,7 +174,13 @@ class Desk:
     def backup(self, target: Path) -> None:
         """A sealed copy of the whole vault (VACUUM INTO: no free pages carried over)."""
         self.check_backup_target(target)
+        target.touch(mode=0o600)  # VACUUM INTO fills an empty file and keeps its mode
         self.db.execute("VACUUM INTO ?", [str(target)])
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the file (on open and lock): it holds old page images till then."""
+        with contextlib.suppress(sqlite3.Error):
+            checkpoint(self.db, wait=False)
 
     def close(self) -> None:
         close_database(self.db)

@@ -63,9 +63,13 @@ class Session:
         sealed = case_store.sealed_key(self.db, case_id, self.member_id)
         if sealed is None:
             raise NotAMember(f"{self.member_name} may not open {case_id}")
-        key = sealed_keys.open_sealed(self.private_key, case_id, sealed)
+        key = self.open_case_key(case_id, sealed)
         self._case_keys[case_id] = key
         return key
+
+    def open_case_key(self, case_id: str, sealed: bytes) -> bytes:
+        """Open a sealed case key without keeping it (for a worker's one pass)."""
+        return sealed_keys.open_sealed(self.private_key, case_id, sealed)
 
     def remember_case_key(self, case_id: str, key: bytes) -> None:
         self._case_keys[case_id] = key

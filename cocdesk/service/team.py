@@ -59,6 +59,6 @@ def _event_secret(s: Session) -> bytes:
     return sealed_keys.open_sealed(s.private_key, EVENT_LABEL, sealed)
 
 
-def team_roles(session: Session) -> list[tuple[str, Role]]:
-    """Active members and their roles (names are not secret; used to say whom to call)."""
-    return [(m.name, m.role) for m in member_store.all_members(session.db) if m.active]
+def leads(session: Session) -> list[str]:
+    """Who to call when a lead must respond now (PROCEDURE.md §1): the active leads."""
+    return [m.name for m in member_store.all_members(session.db) if m.active and m.role == Role.LEAD]

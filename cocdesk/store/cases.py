@@ -202,3 +202,10 @@ def cases_with_tags(db: sqlite_utils.Database, tags: Iterable[bytes], member_id:
         [member_id, *wanted],
     )
     return {str(r[0]) for r in cursor}
+
+
+def delete(db: sqlite_utils.Database, case_id: str) -> None:
+    """Every row of a case: fields, index tags, sealed keys, then the case itself."""
+    for table in ("case_fields", "blind_index", "case_keys"):
+        db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
+    db.execute("DELETE FROM cases WHERE id = ?", [case_id])

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cocdesk.errors import VaultBusy
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -59,27 +61,79 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
-    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise _busy(exc) from None
     try:
         yield db
-    except BaseException:
+        # A failed COMMIT (disk full, I/O error) must not leave the transaction
+        # open: later writes would join it and never reach the disk.
+        db.conn.execute("COMMIT")
+    except BaseException as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            raise _busy(exc) from None
         raise
-    db.conn.execute("COMMIT")
 
 
-def checkpoint(db: sqlite_utils.Database) -> None:
-    """Fold the WAL into the main file and truncate it.
+@contextmanager
+def read(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Several reads that see one consistent state of the file (or join a write)."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
+@contextmanager
+def own_connection(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A second connection to the same file, for a worker thread's reads.
+
+    The app's connection belongs to its event loop; a thread reading through it
+    would see the loop's uncommitted writes and be aborted by its rollbacks.
+    """
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    other = open_database(Path(path))
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def _busy(exc: sqlite3.OperationalError) -> Exception:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return VaultBusy("the vault is busy (another cocdesk is saving); nothing was saved, try again")
+    return exc
+
+
+def checkpoint(db: sqlite_utils.Database, wait: bool = True) -> bool:
+    """Fold the WAL into the main file and truncate it; True if it was fully done.
 
     The WAL keeps old copies of rewritten or deleted pages until a checkpoint;
-    TRUNCATE leaves nothing of them behind in the -wal file.
+    TRUNCATE leaves nothing of them behind in the -wal file. A TRUNCATE holds
+    the write lock while it waits for readers, so the opportunistic ones (on
+    open, lock and close) do not wait: another process saving is never stalled.
     """
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if not wait:
+        db.conn.execute("PRAGMA busy_timeout=0")
+    try:
+        busy = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        if not wait:
+            db.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return busy == 0
 
 
 def close_database(db: sqlite_utils.Database) -> None:
     """Checkpoint (best effort: another process may hold the WAL) and close."""
     with suppress(sqlite3.Error):
-        checkpoint(db)
+        checkpoint(db, wait=False)
     db.close()

@@ -6,6 +6,7 @@ unlock screen paints as fast as a bare Textual app.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -21,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import CocdeskError
+from cocdesk.errors import CocdeskError, WrongPassphrase
 from cocdesk.tui.commands import CocdeskCommands
 from cocdesk.tui.literal import shown
 from cocdesk.tui.screens.case import CaseScreen
@@ -112,8 +113,8 @@ class CocdeskApp(App[None]):
                 self.post_message(self.VaultOpened(None))
                 return
             self.post_message(self.VaultOpened(Desk.open(self.folder, clock=self.clock)))
-        except CocdeskError as exc:
-            self.post_message(self.VaultOpened(None, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - shown, never left spinning
+            self.post_message(self.VaultOpened(None, _reason(exc)))
 
     @on(VaultOpened)
     def vault_opened(self, message: VaultOpened) -> None:
@@ -146,8 +147,10 @@ class CocdeskApp(App[None]):
     def unlock(self, desk: Desk, member: str, passphrase: str) -> None:
         try:
             self.post_message(self.Unlocked(desk.unlock(member, passphrase)))
-        except CocdeskError as exc:
-            self.post_message(self.Unlocked(None, str(exc)))
+        except WrongPassphrase:
+            self.post_message(self.Unlocked(None, "Wrong passphrase. Try again."))
+        except Exception as exc:  # noqa: BLE001 - shown, never left spinning
+            self.post_message(self.Unlocked(None, _reason(exc)))
 
     @on(SetupScreen.Submitted)
     def setup_submitted(self, message: SetupScreen.Submitted) -> None:
@@ -159,11 +162,13 @@ class CocdeskApp(App[None]):
 
         try:
             desk = Desk.create(self.folder, event, member, passphrase, role=Role.LEAD, clock=self.clock)
-        except CocdeskError as exc:
-            self.call_from_thread(self.setup_failed, str(exc))
+            session = desk.unlock(member, passphrase)
+        except Exception as exc:  # noqa: BLE001 - shown on the form, never left spinning
+            self.call_from_thread(self.setup_failed, _reason(exc))
             return
-        self.desk = desk
-        self.post_message(self.Unlocked(desk.unlock(member, passphrase)))
+        # Handled in order on the event loop: the desk is set there, not from this thread.
+        self.post_message(self.VaultOpened(desk))
+        self.post_message(self.Unlocked(session))
 
     def setup_failed(self, error: str) -> None:
         screen = self.screen_named(SetupScreen)
@@ -175,11 +180,7 @@ class CocdeskApp(App[None]):
         if message.session is None:
             screen = self.screen_named(UnlockScreen)
             if screen is not None:
-                screen.show_error(
-                    "Wrong passphrase. Try again."
-                    if message.error == "wrong passphrase"
-                    else str(message.error)
-                )
+                screen.show_error(str(message.error))
             return
         from cocdesk.service import CaseService
         from cocdesk.service.drafts import DraftService
@@ -188,13 +189,21 @@ class CocdeskApp(App[None]):
         self.session = message.session
         self.cases = CaseService(message.session)
         self.drafts = DraftService(message.session)
-        self.desk.remember_member(message.session)
+        with contextlib.suppress(CocdeskError):  # only a convenience: never block an unlock
+            self.desk.remember_member(message.session)
         self.sub_title = (
             f"{self.desk.event_name} · {message.session.member_name} ({message.session.role.value})"
         )
         self.last_input = self.idle_clock()
         self.switch_screen(QueueScreen(self.cases, self.desk.playbook, self.clock))
-        draft = self.drafts.load()
+        try:
+            draft = self.drafts.load()
+        except CocdeskError as exc:
+            # A draft that fails its check cannot be shown; say so rather than refuse to start.
+            self.notify(f"Your saved draft could not be opened and was set aside: {exc}", severity="error")
+            with contextlib.suppress(CocdeskError):
+                self.drafts.discard()
+            draft = None
         if draft:
             self.resume_draft(draft)
 
@@ -227,14 +236,9 @@ class CocdeskApp(App[None]):
     @on(QueueScreen.NewReport)
     def new_report(self) -> None:
         assert self.desk and self.session
-        leads = [m for m, r in self.desk_roles() if r in (Role.LEAD,)]
-        self.push_screen(FirstContactScreen(self.desk.playbook, leads, self.session.now))
+        from cocdesk.service.team import leads
 
-    def desk_roles(self) -> Iterable[tuple[str, Role]]:
-        from cocdesk.service.team import team_roles
-
-        assert self.session
-        return team_roles(self.session)
+        self.push_screen(FirstContactScreen(self.desk.playbook, leads(self.session), self.session.now))
 
     @on(FirstContactScreen.Continue)
     def to_intake(self, message: FirstContactScreen.Continue) -> None:
@@ -306,47 +310,52 @@ class CocdeskApp(App[None]):
     @on(CaseScreen.Request)
     def case_request(self, message: CaseScreen.Request) -> None:
         assert self.cases and self.drafts and self.desk and self.session
-        cases, case_id = self.cases, message.case_id
+        cases, drafts, desk, case_id = self.cases, self.drafts, self.desk, message.case_id
+        member = self.session.member_name
 
         def refresh() -> None:
             screen = self.screen_named(CaseScreen)
             if screen is not None:
                 screen.show(cases.open_case(case_id))
 
-        if message.what == "note":
-
+        def write_note(initial: str = "") -> None:
             def noted(text: str | None) -> None:
-                if text:
-                    cases.add_note(case_id, text)
-                    refresh()
-                    self.notify("Note saved (sealed).")
-
-            self.push_screen(NoteModal(), noted)
-        elif message.what == "edit":
-            view = cases.open_case(case_id)
-            self.push_screen(
-                IntakeScreen(
-                    cases,
-                    self.drafts,
-                    self.desk.playbook,
-                    self.session.member_name,
-                    editing=(case_id, view.report),
-                )
-            )
-        elif message.what == "move":
-
-            def moved(target: Any) -> None:
-                if target is None:
+                if not text:
                     return
                 try:
-                    cases.move(case_id, target)
+                    cases.add_note(case_id, text)
                 except CocdeskError as exc:
-                    self.notify(str(exc), title="Not moved", severity="warning")
+                    self.notify(f"Note not saved: {exc}", severity="error")
+                    write_note(text)  # give the text back rather than lose it
                     return
                 refresh()
-                self.notify(f"{case_id} is now {target.value.replace('_', ' ')}.")
+                self.notify("Note saved (sealed).")
 
-            self.push_screen(MoveModal(cases.moves(case_id)), moved)
+            self.push_screen(NoteModal(initial), noted)
+
+        def moved(target: Any) -> None:
+            if target is None:
+                return
+            try:
+                cases.move(case_id, target)
+                refresh()
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not moved", severity="warning")
+                return
+            self.notify(f"{case_id} is now {target.value.replace('_', ' ')}.")
+
+        try:
+            if message.what == "note":
+                write_note()
+            elif message.what == "edit":
+                report = cases.open_case(case_id).report
+                self.push_screen(
+                    IntakeScreen(cases, drafts, desk.playbook, member, editing=(case_id, report))
+                )
+            elif message.what == "move":
+                self.push_screen(MoveModal(cases.moves(case_id)), moved)
+        except CocdeskError as exc:
+            self.notify(str(exc), severity="error")
 
     # -- locking -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -357,11 +366,17 @@ class CocdeskApp(App[None]):
     def action_lock(self) -> None:
         if self.session is None:
             return
-        for screen in self.screen_stack:
-            if isinstance(screen, IntakeScreen):
-                screen.flush_draft()
-        self.session.lock()
-        self.session = self.cases = self.drafts = None
+        try:
+            for screen in self.screen_stack:
+                if isinstance(screen, IntakeScreen):
+                    screen.flush_draft()
+        finally:
+            # Whatever happened to the draft, the lock happens.
+            self.session.lock()
+            self.session = self.cases = self.drafts = None
+            self.workers.cancel_all()
+        if self.desk is not None:
+            self.desk.checkpoint()
         # A toast may quote a case ("Saved as C-0007"): it goes with the rest.
         self.clear_notifications()
         # Drop every screen that held case data, so Escape or back reveals nothing.
@@ -443,6 +458,11 @@ class CocdeskApp(App[None]):
             self.session.lock()
         if self.desk is not None:
             self.desk.close()
+
+
+def _reason(exc: Exception) -> str:
+    """What the screen says about a failure: our own message, or only the kind of error."""
+    return str(exc) if isinstance(exc, CocdeskError) else f"internal error ({type(exc).__name__})"
 
 
 def make_app(folder: Path, *, demo_passphrase: str | None = None, **kwargs: Any) -> CocdeskApp:

@@ -51,7 +51,8 @@ def wrap(member_id: int, private: PrivateKey, passphrase: str, params: kdf.KdfPa
 
 def unwrap(member_id: int, record: WrappedKey, passphrase: str) -> PrivateKey:
     """Open a member's private key (the caller has checked the record for damage)."""
-    if not (1 <= record.params.opslimit <= 64 and 8192 <= record.params.memlimit <= 4 << 30):
+    # Bounds a forged record cannot exceed: a huge cost would hang unlock (a denial of service).
+    if not (1 <= record.params.opslimit <= 32 and 8192 <= record.params.memlimit <= 1 << 30):
         raise IntegrityFailure("the member's key parameters are out of range")
     kek = kdf.derive(passphrase, record.salt, record.params)
     try:

@@ -169,19 +169,19 @@ def test_unknown_member_exits_3(run: Run) -> None:
 
 def test_member_add_gives_the_new_member_their_own_passphrase(run: Run) -> None:
     run("add", "-", stdin=json.dumps({"description": "x"}))
-    assert run("member", "add", "Kim", "--role", "chair", COCDESK_NEW_PASSPHRASE="kim pw") == (
+    assert run("member", "add", "Kim", "--role", "chair", COCDESK_NEW_PASSPHRASE="kim passphrase") == (
         0,
         "added Kim as chair\n",
         "",
     )
     code, out, _ = run(
-        "export", "C-0001", "--format", "json", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim pw"
+        "export", "C-0001", "--format", "json", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim passphrase"
     )
     assert code == 0 and json.loads(out)["report"]["description"] == "x"
 
 
 def test_with_two_members_and_no_terminal_the_member_must_be_named(run: Run) -> None:
-    run("member", "add", "Kim", "--role", "chair", COCDESK_NEW_PASSPHRASE="kim pw")
+    run("member", "add", "Kim", "--role", "chair", COCDESK_NEW_PASSPHRASE="kim passphrase")
     code, _, err = run("list", stdin="")
     assert (code, err) == (2, "cocdesk: which member? set COCDESK_MEMBER\n")
 
@@ -266,13 +266,15 @@ def test_the_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path)
         [sys.executable, "-m", "cocdesk", "list"], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
-    env["COCDESK_PASSPHRASE"] = "pw"
+    env["COCDESK_PASSPHRASE"] = "pw-12345"
     init = [sys.executable, "-m", "cocdesk", "init", "--event", "E", "--member", "M"]
     assert subprocess.run(init, env=env, capture_output=True, timeout=60).returncode == 0
     assert (tmp_path / "h" / "cocdesk.db").exists()
 
 
-@pytest.mark.parametrize("env", [{"TEXTUAL_LOG": "/tmp/x.log"}, {"TEXTUAL": "devtools"}, {"TEXTUAL": "debug,devtools"}])
+@pytest.mark.parametrize(
+    "env", [{"TEXTUAL_LOG": "/tmp/x.log"}, {"TEXTUAL": "devtools"}, {"TEXTUAL": "debug,devtools"}]
+)
 def test_the_app_refuses_to_run_while_textual_records_typing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
 ) -> None:
@@ -292,3 +294,26 @@ def test_the_app_refuses_to_run_while_textual_records_typing(
 class _Tty(io.StringIO):
     def isatty(self) -> bool:
         return True
+
+
+def test_a_new_passphrase_must_have_eight_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCDESK_PASSPHRASE", "short")
+    code, _, err = Run(tmp_path / "d", monkeypatch)("init", "--event", "E", "--member", "M")
+    assert (code, err) == (2, "cocdesk: choose a passphrase of at least 8 characters\n")
+    assert not (tmp_path / "d" / "cocdesk.db").exists()
+
+
+def test_the_vault_and_its_backups_are_readable_by_their_owner_only(run: Run, tmp_path: Path) -> None:
+    run("add", "-", stdin=json.dumps(REPORT))
+    assert run("backup", str(tmp_path / "b.db"))[0] == 0
+    assert run.folder.stat().st_mode & 0o777 == 0o700
+    for path in (run.folder / "cocdesk.db", tmp_path / "b.db"):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_json_output_is_ascii_so_no_byte_can_drive_a_terminal(run: Run) -> None:
+    hostile = {**REPORT, "description": "csi\x9b31m rtl\u202e del\x7f é"}
+    run("add", "-", stdin=json.dumps(hostile))
+    code, out, _ = run("export", "C-0001", "--format", "json")
+    assert code == 0 and out.isascii()
+    assert json.loads(out)["report"]["description"] == hostile["description"]

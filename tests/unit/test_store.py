@@ -23,7 +23,12 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
     db = open_database(tmp_path / "x.db")
     migrate(db)
     migrate(db)
-    assert [m.name for m in migrations.applied(db)] == ["0001_initial", "0002_drafts", "0003_audit_by_case", "0004_case_field_manifest"]
+    assert [m.name for m in migrations.applied(db)] == [
+        "0001_initial",
+        "0002_drafts",
+        "0003_audit_by_case",
+        "0004_case_field_manifest",
+    ]
     assert {"meta", "members", "cases", "case_keys", "case_fields", "blind_index", "audit", "drafts"} <= set(
         db.table_names()
     )
@@ -109,3 +114,30 @@ def test_an_unknown_status_in_the_file_is_damage(session: Session) -> None:
     session.db.execute("UPDATE cases SET status = 'gone' WHERE id = ?", [case_id])
     with pytest.raises(IntegrityFailure, match="damaged record"):
         CaseService(session).list_cases()
+
+
+def test_a_write_that_cannot_get_the_lock_says_the_vault_is_busy(tmp_path: Path) -> None:
+    from cocdesk.errors import VaultBusy
+
+    holder = open_database(tmp_path / "x.db")
+    migrate(holder)
+    waiting = open_database(tmp_path / "x.db")
+    waiting.conn.execute("PRAGMA busy_timeout=50")
+    with write(holder), pytest.raises(VaultBusy, match="the vault is busy"), write(waiting):
+        meta.put(waiting, "a", "1")
+    assert not waiting.conn.in_transaction
+    assert meta.get(waiting, "a") is None
+
+
+def test_reads_in_one_read_transaction_see_one_state(tmp_path: Path) -> None:
+    from cocdesk.store.connection import read
+
+    reader = open_database(tmp_path / "x.db")
+    migrate(reader)
+    writer = open_database(tmp_path / "x.db")
+    with read(reader):
+        before = meta.get(reader, "a")
+        with write(writer):
+            meta.put(writer, "a", "1")
+        assert meta.get(reader, "a") == before  # the snapshot holds until the read ends
+    assert meta.get(reader, "a") == "1"

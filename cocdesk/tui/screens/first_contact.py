@@ -67,7 +67,7 @@ class FirstContactScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="fc-body"):
             with Vertical(id="fc-safety"):
-                yield Static(Content(p.safety_title), classes="title")
+                yield Static(literal(p.safety_title), classes="title")
                 for step in p.safety_steps:
                     yield Static(literal(f"• {step}"))
             yield Static("", id="fc-lead")

@@ -260,7 +260,10 @@ class IntakeScreen(Screen[None]):
             "ticks": [[t.item, t.at] for t in self.ticks],
             "case_id": self.case_id,
         }
-        self.drafts.save(state)
+        try:
+            self.drafts.save(state)
+        except CocdeskError as exc:
+            self.notify(f"The draft was not saved: {exc}", severity="warning", title="Draft")
 
     @on(Button.Pressed, "#add-reported")
     async def action_add_reported(self) -> None:
@@ -276,13 +279,17 @@ class IntakeScreen(Screen[None]):
 
     def action_save(self) -> None:
         message = self.query_one("#intake-message", Label)
+        if self.draft_timer is not None:  # the save below also drops the draft
+            self.draft_timer.stop()
+            self.draft_timer = None
         try:
             report = self.report()
             if self.case_id:
-                self.cases.update_report(self.case_id, report)
+                self.cases.update_report(self.case_id, report, clear_draft=True)
                 case_id, new = self.case_id, False
             else:
-                case_id, new = self.cases.add_report(report, first_contact=self.ticks), True
+                case_id = self.cases.add_report(report, first_contact=self.ticks, clear_draft=True)
+                new = True
         except CocdeskError as exc:
             text = f"Not saved: {exc}"
             message.update(literal(text, multiline=False))
@@ -290,11 +297,8 @@ class IntakeScreen(Screen[None]):
             self.notify(shown(text), severity="error", title="Not saved")
             if "description" in str(exc):
                 self.query_one("#description", TextArea).focus()
+            self.save_draft()  # keep what was typed while the save is refused
             return
-        if self.draft_timer is not None:
-            self.draft_timer.stop()
-            self.draft_timer = None
-        self.drafts.discard()
         self.baseline = self.form_state()
         self.post_message(self.Saved(case_id, new))
 

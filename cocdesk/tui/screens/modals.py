@@ -52,10 +52,14 @@ class NoteModal(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
+    def __init__(self, initial: str = "") -> None:
+        super().__init__()
+        self.initial = initial
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("New note (sealed). ctrl+s saves, Escape cancels.")
-            yield TextArea(id="note-text", soft_wrap=True)
+            yield TextArea(self.initial, id="note-text", soft_wrap=True)
             yield Label("", id="note-message")
 
     def on_mount(self) -> None:

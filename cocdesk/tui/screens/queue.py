@@ -92,6 +92,11 @@ class QueueScreen(Screen[None]):
         self.query_one("#queue-filter").display = False
         table.focus()
 
+    def on_unmount(self) -> None:
+        # Decrypted search text lives only as long as this screen.
+        self.search = None
+        self.rows = []
+
     def on_screen_resume(self) -> None:
         # Runs when first shown and whenever a screen above closes (a new report,
         # an edit): the one place the rows load. While locking, this screen is

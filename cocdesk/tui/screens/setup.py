@@ -11,7 +11,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Static
 
-from cocdesk.domain.passphrase import strength
+from cocdesk.domain.passphrase import problem, strength
+from cocdesk.tui.literal import literal
 
 HELP = """\
 This laptop has no cocdesk vault yet. Create one for your event.
@@ -76,8 +77,9 @@ class SetupScreen(Screen[None]):
         if not event or not member:
             message.update("Fill in the event name and your name.")
             return
-        if len(first) < 8:
-            message.update("Choose a passphrase of at least 8 characters.")
+        refused = problem(first)
+        if refused:
+            message.update(refused[0].upper() + refused[1:] + ".")
             return
         if first != again:
             message.update("The two passphrases differ.")
@@ -92,4 +94,4 @@ class SetupScreen(Screen[None]):
     def show_error(self, text: str) -> None:
         self.query_one("#setup-working").display = False
         self.query_one("#setup-button", Button).disabled = False
-        self.query_one("#setup-message", Label).update(text)
+        self.query_one("#setup-message", Label).update(literal(text, multiline=False))
