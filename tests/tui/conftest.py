@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from cocdesk import demo
 from cocdesk.tui.app import CocdeskApp, make_app
@@ -43,6 +44,14 @@ def idle_clock() -> FakeIdleClock:
 @pytest.fixture
 def app(demo_folder: Path, idle_clock: FakeIdleClock) -> CocdeskApp:
     return make_app(demo_folder, demo_passphrase=demo.PASSPHRASE, clock=frozen, idle_clock=idle_clock)
+
+
+async def start_report(pilot: Pilot[None], typed: str = "") -> None:
+    """Unlocked queue → first contact → intake, with `typed` in the account."""
+    await pilot.press("n", "i")
+    await pilot.pause()
+    if typed:
+        await pilot.press(*typed)
 
 
 def screen_text(app: CocdeskApp) -> str:

@@ -8,7 +8,7 @@ from cocdesk.tui.app import CocdeskApp
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
-from tests.tui.conftest import FakeIdleClock, everything_shown, settle, unlock
+from tests.tui.conftest import FakeIdleClock, everything_shown, settle, start_report, unlock
 
 # Strings from the demo cases: none may be on screen once locked.
 CASE_DATA = ("C-0001", "C-0002", "Casey Fictional", "Someone kept following", "harassment", "Robin Lead:")
@@ -82,9 +82,7 @@ async def test_the_idle_timeout_locks_and_typing_keeps_it_open(
 async def test_locking_mid_report_keeps_the_typing_as_a_sealed_draft(app: CocdeskApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
-        await pilot.press(*"words typed just now")
+        await start_report(pilot, "words typed just now")
         await pilot.press("ctrl+l")  # before the 0.8 s autosave
         await settle(pilot)
         assert "words typed just now" not in everything_shown(app)

@@ -13,7 +13,7 @@ from cocdesk.tui.screens.first_contact import FirstContactScreen
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.screens.modals import ConfirmModal
 from cocdesk.tui.screens.queue import QueueScreen
-from tests.tui.conftest import frozen, screen_text, settle, unlock
+from tests.tui.conftest import frozen, screen_text, settle, start_report, unlock
 
 LEAD, PASSPHRASE = "Robin Lead", "demo"
 
@@ -80,8 +80,7 @@ async def test_a_report_goes_from_first_contact_through_intake_to_the_queue(
 async def test_saving_without_an_account_is_refused_and_loses_nothing(app: CocdeskApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
+        await start_report(pilot)
         app.screen.query_one("#location", Input).value = "Hall B"
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -95,9 +94,7 @@ async def test_saving_without_an_account_is_refused_and_loses_nothing(app: Cocde
 async def test_leaving_with_unsaved_changes_asks_first(app: CocdeskApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
-        await pilot.press(*"half a report")
+        await start_report(pilot, "half a report")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
@@ -116,8 +113,7 @@ async def test_leaving_with_unsaved_changes_asks_first(app: CocdeskApp) -> None:
 async def test_leaving_an_untouched_form_does_not_ask(app: CocdeskApp) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
+        await start_report(pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
@@ -126,9 +122,7 @@ async def test_leaving_an_untouched_form_does_not_ask(app: CocdeskApp) -> None:
 async def test_more_reported_people_and_witnesses_can_be_added(app: CocdeskApp, demo_folder: Path) -> None:
     async with app.run_test(size=(80, 40)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
-        await pilot.press(*"Two of them")
+        await start_report(pilot, "Two of them")
         await pilot.press("f2")
         await pilot.pause()
         await pilot.press(*"Second Person")
@@ -151,9 +145,7 @@ async def test_a_draft_survives_the_app_dying_and_comes_back_on_unlock(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
-        await pilot.press(*"typed before the battery died")
+        await start_report(pilot, "typed before the battery died")
         await pilot.pause(1.0)  # the draft is sealed 0.8 s after the last keystroke
     from cocdesk.tui.app import make_app
 
@@ -177,9 +169,7 @@ async def test_a_restored_draft_still_asks_before_it_is_thrown_away(
 ) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
-        await pilot.press("n", "i")
-        await pilot.pause()
-        await pilot.press(*"unsaved words")
+        await start_report(pilot, "unsaved words")
         await pilot.press("ctrl+l")
         await settle(pilot)
         await pilot.press(*"demo", "enter")
