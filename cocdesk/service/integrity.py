@@ -47,7 +47,8 @@ def verify(session: Session) -> list[str]:
         problems.append(str(exc))
 
     rows: dict[str, case_store.CaseRow] = {}
-    for (case_id,) in db.execute("SELECT id FROM cases ORDER BY seq"):
+    present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
+    for case_id in present:
         try:
             row = case_store.get(db, session.event_keys, str(case_id))
         except CocdeskError as exc:
@@ -59,8 +60,10 @@ def verify(session: Session) -> list[str]:
     log = audit.entries(db)
     created = {e.case_id for e in log if e.kind == CREATED and e.case_id}
     created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
-    problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - set(rows)))
-    problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(set(rows) - created))
+    # Against every row present, checked or not: an altered case is one problem, not two.
+    on_file = set(present)
+    problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - on_file))
+    problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(on_file - created))
 
     # Open everything this member may open: a damaged sealed value, a missing
     # field or a blind-index tag that no longer matches the names shows up here.

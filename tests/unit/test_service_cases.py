@@ -234,3 +234,9 @@ def test_a_purged_case_id_is_never_handed_out_again(cases: CaseService, session:
     assert (newest, fresh) == ("C-0002", "C-0003")
     assert [t.what for t in cases.open_case(fresh).timeline] == ["report taken"]
     assert verify(session) == []
+
+
+def test_verify_names_an_altered_case_once(cases: CaseService, session: Session) -> None:
+    case_id = cases.add_report(sample_report())
+    session.db.execute("UPDATE cases SET status = 'closed' WHERE id = ?", [case_id])
+    assert verify(session) == [f"case {case_id} was altered outside cocdesk"]
