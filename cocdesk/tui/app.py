@@ -1,7 +1,7 @@
 """The cocdesk app: unlock, then the queue; every screen change and lock goes through here.
 
-Storage and crypto are imported in workers, after the first frame, so the
-unlock screen paints as fast as a bare Textual app.
+Storage and crypto (sqlite-utils, PyNaCl) are imported in workers, after the
+first frame: the unlock screen does not wait for them.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +41,7 @@ IDLE_CHECK_SECONDS = 5.0
 
 
 def _utc_now() -> datetime:
-    from datetime import UTC
-
+    # Not cocdesk.service.clock: importing the service package loads storage and crypto.
     return datetime.now(UTC)
 
 
