@@ -126,8 +126,7 @@ class CaseService:
                 case_store.put_sealed_key(self._db, case_id, m.id, sealed)
             self._write_report(case_id, case_key, report)
             ticks = [{"item": t.item, "at": t.at} for t in first_contact]
-            checklist = seal_field(case_key, case_id, FIRST_CONTACT, encode_value(ticks))
-            case_store.put_fields(self._db, case_id, {FIRST_CONTACT: checklist})
+            self._seal_into(case_id, case_key, {FIRST_CONTACT: ticks})
             audit.append(self._db, keys, at, s.member_id, "case.reported", case_id)
             if clear_draft:
                 draft_store.delete(self._db, s.member_id)
@@ -159,10 +158,7 @@ class CaseService:
             row = self._row(case_id)
             number = 1 + sum(1 for f in case_store.fields(self._db, case_id) if f.startswith(NOTE_PREFIX))
             name = f"{NOTE_PREFIX}{number:04d}"
-            value = {"at": at, "by": s.member_name, "text": text}
-            case_store.put_fields(
-                self._db, case_id, {name: seal_field(key, case_id, name, encode_value(value))}
-            )
+            self._seal_into(case_id, key, {name: {"at": at, "by": s.member_name, "text": text}})
             noted = replace(row, updated_at=at)
             if row.fields:  # cases from before the manifest keep none
                 noted = noted.with_fields((*row.fields, name))
@@ -227,12 +223,13 @@ class CaseService:
         self._db.execute("VACUUM")
         checkpoint(self._db)
 
-    def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
-        sealed = {
-            name: seal_field(case_key, case_id, name, encode_value(value))
-            for name, value in sealed_values(report).items()
-        }
+    def _seal_into(self, case_id: str, case_key: bytes, values: dict[str, object]) -> None:
+        """Seal each value under the case key, bound to its case and field name, and store it."""
+        sealed = {name: seal_field(case_key, case_id, name, encode_value(v)) for name, v in values.items()}
         case_store.put_fields(self._db, case_id, sealed)
+
+    def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
+        self._seal_into(case_id, case_key, sealed_values(report))
         keys = self.session.event_keys
         case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.identifiers()])
 

@@ -89,7 +89,11 @@ class Desk:
         keys = EventKeys(event_secret)
         at = stamp(clock())
         path.touch(mode=0o600, exist_ok=False)
-        db = _open(path)
+        try:
+            db = _open(path)
+        except BaseException:
+            _remove_vault_files(path)
+            raise
         try:
             migrate(db)
             with write(db):
@@ -106,7 +110,10 @@ class Desk:
                 audit.append(db, keys, at, 1, "member.added")
             return cls(db, path, clock)
         except BaseException:
+            # A vault is made whole or not at all: no half-made file is left to be
+            # mistaken for a vault ("already exists", "not a cocdesk vault").
             db.close()
+            _remove_vault_files(path)
             raise
 
     def _load_playbook(self) -> Playbook:
@@ -199,6 +206,11 @@ def _open(path: Path) -> sqlite_utils.Database:
     except DAMAGE as exc:
         # Never SQLite's message: on a damaged file it can quote stored bytes.
         raise IntegrityFailure(f"{path} cannot be read as a cocdesk vault ({type(exc).__name__})") from None
+
+
+def _remove_vault_files(path: Path) -> None:
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        name.unlink(missing_ok=True)
 
 
 def _check_name(text: str, what: str) -> None:

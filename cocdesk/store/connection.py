@@ -129,7 +129,7 @@ def checkpoint(db: sqlite_utils.Database, wait: bool = True) -> bool:
     finally:
         if not wait:
             db.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    return busy == 0
+    return bool(busy == 0)
 
 
 def close_database(db: sqlite_utils.Database) -> None:

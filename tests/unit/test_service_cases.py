@@ -240,3 +240,19 @@ def test_verify_names_an_altered_case_once(cases: CaseService, session: Session)
     case_id = cases.add_report(sample_report())
     session.db.execute("UPDATE cases SET status = 'closed' WHERE id = ?", [case_id])
     assert verify(session) == [f"case {case_id} was altered outside cocdesk"]
+
+
+def test_a_vault_that_fails_half_way_through_creation_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cocdesk.service import desk as desk_module
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(desk_module.audit, "append", broken)
+    with pytest.raises(RuntimeError):
+        Desk.create(tmp_path / "v", "E", "M", "pw-12345", params=FAST_FOR_TESTS)
+    assert not Desk.exists(tmp_path / "v")
+    monkeypatch.undo()
+    Desk.create(tmp_path / "v", "E", "M", "pw-12345", params=FAST_FOR_TESTS).close()
