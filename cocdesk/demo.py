@@ -10,9 +10,21 @@ from nacl import pwhash
 from cocdesk.domain.report import Report, ReportedPerson, Reporter, Witness
 from cocdesk.domain.roles import Role
 from cocdesk.domain.status import Status
+from cocdesk.domain.steps import (
+    Attendee,
+    ChosenAction,
+    Decision,
+    Meeting,
+    Objective,
+    Outcome,
+    ReporterFollowUp,
+    Talk,
+)
 from cocdesk.service import CaseService, Desk, TeamService
 from cocdesk.service.cases import Tick
 from cocdesk.service.clock import Clock, stamp, utc_now
+from cocdesk.service.session import Session
+from cocdesk.service.steps import StepService
 from cocdesk.vault.kdf import PRODUCTION, KdfParams
 
 PASSPHRASE = "demo"
@@ -23,10 +35,10 @@ DEMO_KDF = KdfParams(
 EVENT = "DemoCon 2026"
 LEAD = "Robin Lead"
 
-# (hours before now, report, note or None, move to)
-CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
+# (hours before now, report, note or None, how far along the procedure it is)
+CASES: tuple[tuple[float, Report, str | None, str], ...] = (
     (
-        200,
+        240,
         Report(
             description="A speaker made repeated jokes about women not understanding compilers during the "
             "11:00 talk in Room A. Several people walked out.",
@@ -39,7 +51,35 @@ CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
             witnesses=(Witness(name="Jordan Sample", contact="front row, green jacket"),),
         ),
         "Talk recording is paused for review.",
+        "appealed",
+    ),
+    (
+        200,
+        Report(
+            description="Jamie made comments about my appearance at lunch. I don't want anything done "
+            "unless it happens again.",
+            taken_by="Robin Lead",
+            reporter=Reporter(name="Riley Mock", contact="riley@example.org"),
+            incident_at="Friday 12:30",
+            location="Lunch hall",
+            category="unprofessional-conduct",
+            reported=(ReportedPerson(name="Jamie Invented", badge="S-311"),),
+            reporter_suggestions="Nothing unless it happens again.",
+        ),
         None,
+        "escrow",
+    ),
+    (
+        50,
+        Report(
+            description="A lost wallet was reported to the CoC desk by mistake; it belongs with the venue.",
+            taken_by="Robin Lead",
+            reporter=Reporter(name="Drew Demo", contact="drew@example.org"),
+            location="Registration",
+            category="outside-scope",
+        ),
+        "Passed to venue lost-and-found at 14:10.",
+        "referred",
     ),
     (
         30,
@@ -58,7 +98,7 @@ CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
             urgent=True,
         ),
         None,
-        None,
+        "decided",
     ),
     (
         8,
@@ -74,19 +114,7 @@ CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
             reporter_suggestions="I'd like them not to be at tomorrow's social.",
         ),
         None,
-        None,
-    ),
-    (
-        50,
-        Report(
-            description="A lost wallet was reported to the CoC desk by mistake; it belongs with the venue.",
-            taken_by="Robin Lead",
-            reporter=Reporter(name="Drew Demo", contact="drew@example.org"),
-            location="Registration",
-            category="outside-scope",
-        ),
-        "Passed to venue lost-and-found at 14:10.",
-        Status.REFERRED,
+        "reported",
     ),
     (
         3,
@@ -100,7 +128,7 @@ CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
             reported=(ReportedPerson(name="Jamie Invented", badge="S-311", affiliation="Lightning talks"),),
         ),
         None,
-        None,
+        "in_review",
     ),
     (
         0.5,
@@ -115,11 +143,67 @@ CASES: tuple[tuple[float, Report, str | None, Status | None], ...] = (
             reported=(ReportedPerson(name="Unknown", appearance="grey hoodie, tall"),),
         ),
         None,
-        None,
+        "reported",
     ),
 )
 
 FIRST_CONTACT = ("DO: Stay calm and listen; use no words that judge.", "DO: Thank them for reporting.")
+
+
+def _carry(lead: Session, chair: Session, case_id: str, stage: str, moment: dict[str, datetime]) -> None:
+    """Walk one demo case through the procedure as far as `stage`, an hour a step."""
+    steps, playbook = StepService(lead), lead.playbook
+
+    def later() -> None:
+        moment["at"] += timedelta(hours=1)
+
+    if stage == "referred":
+        steps.decide(case_id, Decision(Outcome.REFERRED, referred_to="Venue lost-and-found desk"))
+        return
+    if stage == "reported":
+        return
+    present = tuple(Attendee(m.id, m.name, present=True) for m in steps.team())
+    objectives = tuple(Objective(text, done=True) for text in playbook.meeting_objectives)
+    later()
+    steps.record_meeting(
+        case_id, Meeting(present, objectives, talk_lead=LEAD, reporter_followup="Kim Responder")
+    )
+    if stage == "in_review":
+        return
+    later()
+    if stage == "escrow":
+        steps.decide(
+            case_id,
+            Decision(Outcome.ESCROW, rationale="The reporter asked that nothing happen unless it repeats."),
+        )
+        return
+    if stage == "decided":
+        chosen = (
+            ChosenAction("avoid-contact", "the reporter, for the rest of the event"),
+            ChosenAction("no-social-events"),
+        )
+        steps.decide(
+            case_id, Decision(Outcome.ACTIONS, chosen, "Repeated following after being asked to stop.")
+        )
+        return
+    chosen = (ChosenAction("warning", "written"), ChosenAction("recording-withheld", "Friday 11:00, Room A"))
+    steps.decide(case_id, Decision(Outcome.ACTIONS, chosen, "The jokes demeaned a group of attendees."))
+    later()
+    steps.record_talk(
+        case_id,
+        Talk(
+            told_what_reported=True,
+            their_side="Meant as light humour; did not see the harm.",
+            actions_told=True,
+        ),
+    )
+    steps.record_reporter_followup(case_id, ReporterFollowUp(told_outcome=True, note="Told by e-mail."))
+    later()
+    CaseService(lead).move(case_id, Status.CLOSED)
+    later()
+    StepService(chair).receive_appeal(
+        case_id, stamp(moment["at"])[:10], "Asks that the recording be published."
+    )
 
 
 def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) -> Desk:
@@ -134,16 +218,17 @@ def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) ->
     session = desk.unlock(LEAD, PASSPHRASE)
     TeamService(session).add_member("Kim Responder", Role.RESPONDER, PASSPHRASE, params)
     TeamService(session).add_member("Avery Chair", Role.CHAIR, PASSPHRASE, params)
+    chair = desk.unlock("Avery Chair", PASSPHRASE)
     cases = CaseService(session)
-    for hours, report, note, move in CASES:
+    for hours, report, note, stage in CASES:
         moment["at"] = now() - timedelta(hours=hours)
         ticks = tuple(Tick(item, stamp(moment["at"])) for item in FIRST_CONTACT)
         case_id = cases.add_report(report, first_contact=ticks)
         moment["at"] += timedelta(minutes=20)
         if note:
             cases.add_note(case_id, note)
-        if move:
-            cases.move(case_id, move)
+        _carry(session, chair, case_id, stage, moment)
+    chair.lock()
     moment["at"] = now()
     desk.remember_member(session)
     session.lock()

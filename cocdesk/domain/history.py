@@ -10,6 +10,20 @@ LABELS = {
     "case.edited": "report edited",
     "case.purged": "case purged (crypto-shredded)",
     "case.note": "note added",
+    "case.meeting": "response meeting recorded",
+    "case.recused": "declared a conflict of interest; stepped out",
+    "case.decided": "decision recorded",
+    "case.escrow": "held in escrow (nothing happens unless it repeats)",
+    "case.referred": "referred elsewhere",
+    "case.talk": "talk with the reported person recorded",
+    "case.reporter_told": "reporter's follow-up recorded",
+    "case.appeal": "appeal received",
+    "case.appeal_answered": "chair answered the appeal",
+    "case.announcement_draft": "announcement draft saved",
+    "case.announcement_ready": "announcement passed the privacy check; ready",
+    "case.announced": "announcement made",
+    "case.message": "message text saved",
+    "member.delegate": "announcement delegate named",
 }
 
 

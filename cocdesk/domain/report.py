@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cocdesk.domain.identifiers import person_identifiers
+from cocdesk.domain.privacy import MENTION, mention_values
 from cocdesk.errors import BadReport
 
 
@@ -66,6 +67,21 @@ class Report:
         for person in self.reported:
             found.extend(person_identifiers(person.name, person.badge, person.affiliation))
         return list(dict.fromkeys(found))
+
+    def mentions(self) -> list[tuple[str, str]]:
+        """Every person named in the report, for the privacy check of public texts."""
+        values: list[str] = []
+        r = self.reporter
+        values += mention_values(r.name, "", r.contact)
+        for p in self.reported:
+            values += mention_values(p.name, p.badge, p.affiliation)
+        for w in self.witnesses:
+            values += mention_values(w.name, "", w.contact)
+        return [(MENTION, v) for v in dict.fromkeys(values)]
+
+    def index_entries(self) -> list[tuple[str, str]]:
+        """All (kind, value) pairs the blind index holds for this report."""
+        return [*self.identifiers(), *self.mentions()]
 
 
 REPORT_KEYS = (

@@ -31,3 +31,24 @@ def may_purge(role: Role) -> str | None:
     if role in (Role.LEAD, Role.CHAIR):
         return None
     return "only a lead or the chair may purge a case"
+
+
+def may_talk_to_reported(role: Role) -> str | None:
+    """PROCEDURE.md §6: only a lead speaks with the reported person and records it."""
+    return None if role == Role.LEAD else "only a lead speaks with the reported person"
+
+
+def may_handle_appeal(role: Role) -> str | None:
+    """PROCEDURE.md §8: appeals are written to the chair, who answers them."""
+    return None if role == Role.CHAIR else "appeals go to the conference chair, who answers them"
+
+
+def may_announce(role: Role, delegate: bool) -> str | None:
+    """PROCEDURE.md §9: only the chair, or someone the chair delegates, announces."""
+    if role == Role.CHAIR or delegate:
+        return None
+    return "only the chair, or a delegate the chair named, makes a public announcement"
+
+
+def may_name_delegate(role: Role) -> str | None:
+    return None if role == Role.CHAIR else "only the chair names delegates for announcements"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cocdesk.domain.decision import only_no_action
 from cocdesk.domain.roles import Role
+from cocdesk.domain.steps import Outcome, Steps
 
 
 class Status(StrEnum):
@@ -21,42 +23,67 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the rules need to know about a case to judge a move."""
+    """What the rules need to know about a case, and about who asks, to judge a move."""
 
     status: Status
-    meeting_attendees: int = 0
+    deciders: int = 0  # members at the meeting, present, with no conflict of interest
+    actor_recused: bool = False
+    outcome: Outcome | None = None
     actions: tuple[str, ...] = ()
+    referred_to: str = ""
     talk_recorded: bool = False
     appeal_from: Status | None = None
+    appeal_received: bool = False
     appeal_answered: bool = False
+
+
+MEETING_NEEDED = "at least two members present who declared no conflict of interest"
 
 
 def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
     """None if the case may move to `target`; otherwise the reason it may not."""
     s = facts.status
     if target == s:
-        return f"the case is already {s.value}"
+        return f"the case is already {s.value.replace('_', ' ')}"
+    if facts.actor_recused:
+        return "you declared a conflict of interest in this case and take no further part"
     if s == Status.NEW and target == Status.REPORTED:
         return None
     if s == Status.REPORTED and target == Status.IN_REVIEW:
-        if facts.meeting_attendees < 2:
-            return "a review needs a meeting record with at least two members present"
+        if facts.deciders < 2:
+            return f"a review needs a meeting record with {MEETING_NEEDED}"
         return None
-    if s == Status.REPORTED and target == Status.REFERRED:
+    if s in (Status.REPORTED, Status.IN_REVIEW) and target == Status.REFERRED:
         if actor not in (Role.LEAD, Role.CHAIR):
             return "only a lead or the chair may refer a report elsewhere"
+        if facts.outcome != Outcome.REFERRED or not facts.referred_to.strip():
+            return "say where the report was referred (decision screen)"
         return None
     if s == Status.IN_REVIEW and target == Status.DECIDED:
-        if facts.meeting_attendees < 2:
-            return "a decision needs a meeting record with at least two members present"
-        if not facts.actions:
-            return "a decision needs at least one action (no-action counts)"
+        if facts.deciders < 2:
+            return f"a decision needs a meeting record with {MEETING_NEEDED}"
+        if facts.outcome != Outcome.ACTIONS or not facts.actions:
+            return "a decision needs at least one action (no action counts)"
+        if "no-action" in facts.actions and len(facts.actions) > 1:
+            return "no action cannot be combined with other actions"
+        return None
+    if s == Status.IN_REVIEW and target == Status.CLOSED:
+        if facts.outcome != Outcome.ESCROW:
+            return "only a report held in escrow closes straight after the meeting"
+        if facts.deciders < 2:
+            return f"holding a report in escrow needs a meeting record with {MEETING_NEEDED}"
         return None
     if s == Status.DECIDED and target == Status.COMMUNICATED:
         if actor != Role.LEAD:
             return "only a lead speaks with the reported person"
         if not facts.talk_recorded:
-            return "record the talk with the reported person first"
+            return "record the talk with the reported person first (follow-up screen)"
+        return None
+    if s == Status.DECIDED and target == Status.CLOSED:
+        if actor not in (Role.LEAD, Role.CHAIR):
+            return "only a lead or the chair may close a case"
+        if not only_no_action(facts.actions):
+            return "a lead tells the reported person the actions first (follow-up screen)"
         return None
     if s == Status.COMMUNICATED and target == Status.CLOSED:
         if actor not in (Role.LEAD, Role.CHAIR):
@@ -65,6 +92,10 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
     if s in (Status.COMMUNICATED, Status.CLOSED) and target == Status.APPEALED:
         if actor != Role.CHAIR:
             return "appeals go to the conference chair"
+        if facts.outcome != Outcome.ACTIONS or only_no_action(facts.actions):
+            return "only a decision that took actions can be appealed"
+        if not facts.appeal_received:
+            return "record the appeal received first (follow-up screen)"
         return None
     if s == Status.APPEALED and target == facts.appeal_from:
         if actor != Role.CHAIR:
@@ -72,4 +103,25 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
         if not facts.appeal_answered:
             return "record the chair's answer to the appeal first"
         return None
-    return f"a case that is {s.value} cannot become {target.value}"
+    return f"a case that is {s.value.replace('_', ' ')} cannot become {target.value.replace('_', ' ')}"
+
+
+def facts_from(status: Status, steps: Steps, member_id: int) -> CaseFacts:
+    """The facts of a case as its recorded steps tell them, for member `member_id`."""
+    meeting, decision, appeal = steps.meeting, steps.decision, steps.appeal
+    from_status = None
+    if appeal is not None and appeal.from_status in Status.__members__.values():
+        from_status = Status(appeal.from_status)
+    recused = {a.member_id for a in meeting.recused} if meeting else set()
+    return CaseFacts(
+        status=status,
+        deciders=len(meeting.deciders) if meeting else 0,
+        actor_recused=member_id in recused,
+        outcome=decision.outcome if decision else None,
+        actions=decision.codes if decision else (),
+        referred_to=decision.referred_to if decision else "",
+        talk_recorded=steps.talk is not None and steps.talk.told_what_reported,
+        appeal_from=from_status,
+        appeal_received=appeal is not None,
+        appeal_answered=appeal is not None and not appeal.open,
+    )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from cocdesk.domain.steps import Steps, to_data
 from cocdesk.domain.text import visible
 from cocdesk.playbook import Playbook
 from cocdesk.service.cases import CaseView
@@ -19,11 +21,25 @@ def to_json(view: CaseView) -> str:
         "updated_at": view.summary.updated_at,
         "holder": view.summary.holder,
         "report": view.report.to_json(),
+        "first_contact": [{"item": t.item, "at": t.at} for t in view.first_contact],
+        "notes": [{"at": n.at, "by": n.who, "text": n.text} for n in view.notes],
+        **steps_data(view.steps),
         "timeline": [{"at": t.at, "who": t.who, "what": t.what} for t in view.timeline],
     }
     # ASCII JSON: \u escapes keep every value exact, and no byte of it (C1 controls,
     # bidi overrides) can drive the terminal it is printed to.
     return json.dumps(data, ensure_ascii=True, indent=2)
+
+
+def steps_data(steps: Steps) -> dict[str, Any]:
+    """The records after intake, each null until its step has happened."""
+    records = ("meeting", "decision", "talk", "reporter_followup", "appeal", "announcement")
+    data: dict[str, Any] = {}
+    for name in records:
+        record = getattr(steps, name)
+        data[name] = None if record is None else to_data(record)
+    data["messages"] = {name: text for name, text in steps.messages}
+    return data
 
 
 def to_markdown(view: CaseView, playbook: Playbook) -> str:
@@ -79,7 +95,109 @@ def to_markdown(view: CaseView, playbook: Playbook) -> str:
         line("## What the reporter volunteered they would like done")
         block(r.reporter_suggestions)
     line()
+    line("## First contact checklist")
+    for tick in view.first_contact:
+        line(f"- [x] {tick.at} {tick.item}")
+    if not view.first_contact:
+        line("Nothing ticked.")
+    line()
+    line("## Notes")
+    for n in view.notes:
+        line(f"- {n.at} {n.who}:")
+        block(n.text)
+    if not view.notes:
+        line("—")
+    _steps_markdown(view.steps, playbook, line, block)
+    line()
     line("## Timeline")
     for t in view.timeline:
         line(f"- {t.at} {t.who}: {t.what}")
     return "\n".join(out) + "\n"
+
+
+def _steps_markdown(
+    steps: Steps, playbook: Playbook, line: Callable[..., None], block: Callable[[str], None]
+) -> None:
+    m = steps.meeting
+    if m is not None:
+        line()
+        line("## Response meeting")
+        line(f"Recorded {m.at} by {m.by}.")
+        for person in m.attendees:
+            state = (
+                "conflict of interest declared; stepped out"
+                if person.conflict
+                else ("present" if person.present else "absent")
+            )
+            line(f"- {person.name}: {state}")
+        for o in m.objectives:
+            line(f"- [{'x' if o.done else ' '}] {o.text}" + (f" — {o.note}" if o.note else ""))
+        line(f"- Speaks with the reported person: {m.talk_lead or '—'}")
+        line(f"- Follows up with the reporter: {m.reporter_followup or '—'}")
+        line(f"- Follows up with others affected: {m.others_followup or '—'}")
+        line(f"- By: {m.followup_by or '—'}")
+    d = steps.decision
+    if d is not None:
+        line()
+        line("## Decision")
+        line(f"Recorded {d.at} by {d.by}. Outcome: {d.outcome.value}.")
+        if d.referred_to:
+            line(f"- Referred to: {d.referred_to}")
+        for action in d.actions:
+            details = f" — {action.details}" if action.details else ""
+            line(f"- {action.code}: {playbook.action_label(action.code)}{details}")
+        line("Rationale:")
+        block(d.rationale)
+    t = steps.talk
+    if t is not None:
+        line()
+        line("## Talk with the reported person")
+        line(f"Recorded {t.at} by {t.by}; held {t.held_on or 'date not given'}.")
+        line(f"- Told what was reported: {'yes' if t.told_what_reported else 'no'}")
+        line(f"- Told the actions: {'yes' if t.actions_told else 'no'}")
+        line(f"- Apology offered: {_yes(t.apology_offered)}; passed on: {_yes(t.apology_passed_on)}")
+        line("Their side of the story:")
+        block(t.their_side)
+        if t.note:
+            line("Note:")
+            block(t.note)
+    f = steps.reporter_followup
+    if f is not None:
+        line()
+        line("## Follow-up with the reporter")
+        line(f"Recorded {f.at} by {f.by}; held {f.held_on or 'date not given'}.")
+        line(f"- Told the outcome: {'yes' if f.told_outcome else 'no'}")
+        if f.note:
+            block(f.note)
+    a = steps.appeal
+    if a is not None:
+        line()
+        line("## Appeal")
+        line(f"Received {a.received_on} (recorded {a.at} by {a.by}).")
+        block(a.text)
+        if a.open:
+            line("Open: the report and its actions stand meanwhile.")
+        else:
+            line(
+                f"Answered {a.answered_at} by {a.answered_by}; "
+                f"the decision {'stands' if a.stands else 'was changed'}."
+            )
+            block(a.answer)
+    n = steps.announcement
+    if n is not None:
+        line()
+        line("## Announcement")
+        state = f"made {n.made_at} by {n.made_by}" if n.made_at else ("ready" if n.ready_at else "draft")
+        line(f"State: {state}.")
+        block(n.draft)
+        if n.upset_note:
+            line("Note for attendees who were upset:")
+            block(n.upset_note)
+    for name, text in steps.messages:
+        line()
+        line(f"## Message: {name}")
+        block(text)
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

@@ -25,6 +25,8 @@ class Choice:
 
     code: str
     label: str
+    details: str = ""  # what to write beside it (an action's details), if anything
+    details_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,19 @@ class Playbook:
     categories: tuple[Choice, ...]
     actions: tuple[Choice, ...]
     source: str
+    organiser_contact: str = "the conference organisers"
+    templates: tuple[tuple[str, str], ...] = ()  # (name, text): messages the team adapts
+
+    def template(self, name: str) -> str:
+        return dict(self.templates).get(name, "")
+
+    @property
+    def action_details(self) -> dict[str, str]:
+        """Each action code, with the details it requires ("" when optional)."""
+        return {a.code: (a.details if a.details_required else "") for a in self.actions}
+
+    def action_label(self, code: str) -> str:
+        return next((a.label for a in self.actions if a.code == code), code)
 
     @property
     def category_codes(self) -> tuple[str, ...]:
@@ -147,7 +162,16 @@ class _Reader:
                 raise self.fail(f"{path}.code", f"'{code}' must be lowercase letters, digits and -")
             if any(c.code == code for c in found):
                 raise self.fail(f"{path}.code", f"'{code}' is listed twice")
-            found.append(Choice(code, self.string(item, "label", f"{path}.label")))
+            details = item.get("details", "")
+            if not isinstance(details, str):
+                raise self.fail(f"{path}.details", "must be a string")
+            required = item.get("details_required", False)
+            if not isinstance(required, bool) or (required and not details.strip()):
+                raise self.fail(
+                    f"{path}.details_required", "must be true or false, and true only with details"
+                )
+            label = self.string(item, "label", f"{path}.label")
+            found.append(Choice(code, label, details, required))
         return tuple(found)
 
 
@@ -204,7 +228,27 @@ def parse_playbook(text: str, source: str) -> Playbook:
         categories=r.choices(data, "categories"),
         actions=r.choices(data, "actions"),
         source=source,
+        organiser_contact=_optional_string(r, event, "organiser_contact", "event.organiser_contact")
+        or "the conference organisers",
+        templates=_templates(r, data),
     )
+
+
+TEMPLATE_NAMES = ("reporter", "reported", "announcement", "upset")
+
+
+def _optional_string(r: _Reader, data: dict[str, Any], key: str, path: str) -> str:
+    return r.string(data, key, path) if key in data else ""
+
+
+def _templates(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The message templates; an event's file may leave them out and use the default's."""
+    if "templates" not in data:
+        if r.source == DEFAULT_NAME:
+            raise r.fail("templates", "missing table")
+        return load_default().templates
+    table = r.table(data, "templates")
+    return tuple((name, r.string(table, name, f"templates.{name}")) for name in TEMPLATE_NAMES)
 
 
 def default_text() -> str:

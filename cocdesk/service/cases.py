@@ -10,7 +10,9 @@ import sqlite_utils
 from cocdesk.domain.history import label
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
 from cocdesk.domain.roles import may_purge
-from cocdesk.domain.status import CaseFacts, Status, refusal
+from cocdesk.domain.status import Status, facts_from, refusal
+from cocdesk.domain.steps import FIELDS as STEP_FIELDS
+from cocdesk.domain.steps import Steps, steps_from
 from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.session import Session
 from cocdesk.store import audit
@@ -64,6 +66,7 @@ class CaseView:
     timeline: tuple[TimelineEntry, ...]
     notes: tuple[Note, ...] = ()
     first_contact: tuple[Tick, ...] = ()
+    steps: Steps = Steps()
 
 
 NOTE_PREFIX = "note:"
@@ -139,7 +142,7 @@ class CaseService:
         key = s.case_key(case_id)
         at = s.now()
         with write(self._db):
-            row = self._row(case_id)
+            row = self.row(case_id)
             changed = replace(row, updated_at=at, category=report.category, urgent=report.urgent)
             case_store.update(self._db, s.event_keys, changed)
             self._write_report(case_id, key, report)
@@ -155,7 +158,7 @@ class CaseService:
         key = s.case_key(case_id)
         at = s.now()
         with write(self._db):
-            row = self._row(case_id)
+            row = self.row(case_id)
             number = 1 + sum(1 for f in case_store.fields(self._db, case_id) if f.startswith(NOTE_PREFIX))
             name = f"{NOTE_PREFIX}{number:04d}"
             self._seal_into(case_id, key, {name: {"at": at, "by": s.member_name, "text": text}})
@@ -167,8 +170,8 @@ class CaseService:
 
     def moves(self, case_id: str) -> list[tuple[Status, str | None]]:
         """Every status the case could move to next, each with the reason it may not (or None)."""
-        row = self._row(case_id)
-        facts = CaseFacts(row.status)
+        row = self.row(case_id)
+        facts = facts_from(row.status, self.steps(case_id), self.session.member_id)
         return [
             (target, refusal(facts, target, self.session.role))
             for target in Status
@@ -177,15 +180,51 @@ class CaseService:
 
     def move(self, case_id: str, target: Status) -> None:
         """Move the case to `target`, or raise RuleRefused with the domain's reason."""
-        s = self.session
         with write(self._db):
-            row = self._row(case_id)
-            reason = refusal(CaseFacts(row.status), target, s.role)
+            self.record(case_id, {}, (), target)
+
+    def record(
+        self,
+        case_id: str,
+        values: dict[str, object],
+        kinds: tuple[str, ...],
+        target: Status | None = None,
+        steps: Steps | None = None,
+        **plain: object,
+    ) -> None:
+        """Seal `values` on the case, set plain columns, maybe move it, and audit each kind.
+
+        Runs inside the caller's write transaction. A move is judged by the
+        domain on the steps as they will stand (`steps`, or as stored), so a
+        record and the move it allows land together or not at all.
+        """
+        s = self.session
+        row = self.row(case_id)
+        at = s.now()
+        if target is not None and target != row.status:
+            facts = facts_from(row.status, steps if steps is not None else self.steps(case_id), s.member_id)
+            reason = refusal(facts, target, s.role)
             if reason:
                 raise RuleRefused(reason)
-            at = s.now()
-            case_store.update(self._db, s.event_keys, replace(row, status=target, updated_at=at))
+        changed = replace(row, updated_at=at, **plain)  # type: ignore[arg-type]
+        if values:
+            self._seal_into(case_id, s.case_key(case_id), values)
+            if row.fields:  # cases from before the manifest keep none
+                changed = changed.with_fields((*row.fields, *values))
+        if target is not None and target != row.status:
+            changed = replace(changed, status=target)
+        case_store.update(self._db, s.event_keys, changed)
+        for kind in kinds:
+            audit.append(self._db, s.event_keys, at, s.member_id, kind, case_id)
+        if target is not None and target != row.status:
             audit.append(self._db, s.event_keys, at, s.member_id, f"case.status.{target.value}", case_id)
+
+    def steps(self, case_id: str) -> Steps:
+        """The case's recorded steps after intake (meeting, decision, talk…), decrypted."""
+        key = self.session.case_key(case_id)
+        blobs = case_store.fields(self._db, case_id, STEP_FIELDS)
+        values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
+        return _steps(case_id, values)
 
     def search_texts(self) -> dict[str, str]:
         """Every case's decrypted text, folded for searching (kept in memory only)."""
@@ -213,7 +252,7 @@ class CaseService:
         if reason:
             raise RuleRefused(reason)
         with write(self._db):
-            self._row(case_id)
+            self.row(case_id)
             case_store.delete(self._db, case_id)
             audit.append(self._db, s.event_keys, s.now(), s.member_id, "case.purged", case_id)
         s.forget_case_key(case_id)
@@ -231,7 +270,7 @@ class CaseService:
     def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
         self._seal_into(case_id, case_key, sealed_values(report))
         keys = self.session.event_keys
-        case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.identifiers()])
+        case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.index_entries()])
 
     def _recipients(self) -> list[member_store.MemberRow]:
         """Active members to seal a new case key to, each record checked first."""
@@ -255,12 +294,13 @@ class CaseService:
             return self._open_case(case_id)
 
     def _open_case(self, case_id: str) -> CaseView:
-        row = self._row(case_id)
+        row = self.row(case_id)
         key = self.session.case_key(case_id)
         blobs = case_store.fields(self._db, case_id)
         case_store.check_manifest(row, blobs)
         values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
         notes = tuple(_note(values.pop(name)) for name in sorted(values) if name.startswith(NOTE_PREFIX))
+        steps = _steps(case_id, {k: values.pop(k) for k in STEP_FIELDS if k in values})
         ticks = tuple(_tick(t) for t in _as_list(values.pop(FIRST_CONTACT, [])))
         missing = [k for k in SEALED_KEYS if k not in values]
         if missing:
@@ -274,7 +314,7 @@ class CaseService:
             TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind))
             for e in audit.entries(self._db, case_id)
         )
-        return CaseView(_summary(row, names), report, timeline, notes, ticks)
+        return CaseView(_summary(row, names), report, timeline, notes, ticks, steps)
 
     def earlier_reports_naming(self, identifiers: list[tuple[str, str]], excluding: str | None = None) -> int:
         """How many cases this member may open name any of these people (blind index)."""
@@ -283,7 +323,7 @@ class CaseService:
         found = case_store.cases_with_tags(self._db, tags, self.session.member_id)
         return len(found - {excluding})
 
-    def _row(self, case_id: str) -> case_store.CaseRow:
+    def row(self, case_id: str) -> case_store.CaseRow:
         row = case_store.get(self._db, self.session.event_keys, case_id)
         if row is None:
             raise NotFound(f"there is no case {case_id}")
@@ -303,6 +343,13 @@ def _summary(row: case_store.CaseRow, names: dict[int, str]) -> CaseSummary:
         urgent=row.urgent,
         holder=names.get(row.holder, "") if row.holder is not None else "",
     )
+
+
+def _steps(case_id: str, values: dict[str, object]) -> Steps:
+    try:
+        return steps_from(values)
+    except (TypeError, ValueError):
+        raise IntegrityFailure(f"{case_id} holds a step record of the wrong shape") from None
 
 
 def _as_list(value: object) -> list[object]:

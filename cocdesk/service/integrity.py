@@ -77,7 +77,7 @@ def verify(session: Session) -> list[str]:
         except CocdeskError as exc:
             problems.append(str(exc))
             continue
-        expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
+        expected = {keys.blind_tag(kind, value) for kind, value in view.report.index_entries()}
         if case_store.tags(db, case_id) != expected:
             problems.append(f"{case_id}: its blind-index entries were altered")
     try:

@@ -19,7 +19,9 @@ from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
 
 LAST_SEQ = "last_case_seq"
-CASE_COLUMNS = "id, seq, created_at, updated_at, status, category, urgent, holder, mac, fields"
+CASE_COLUMNS = (
+    "id, seq, created_at, updated_at, status, category, urgent, holder, mac, fields, outcome, actions"
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class CaseRow:
     urgent: bool
     holder: int | None
     fields: tuple[str, ...] = ()  # the names of its sealed fields: the manifest
+    outcome: str = ""  # the decision's outcome (steps.Outcome), once decided
+    actions: tuple[str, ...] = ()  # the decision's action codes
 
     def with_fields(self, names: Iterable[str]) -> CaseRow:
         return replace(self, fields=tuple(sorted(set(names))))
@@ -55,7 +59,9 @@ def _mac(keys: EventKeys, row: CaseRow) -> bytes:
                 row.category,
                 int(row.urgent),
                 row.holder,
-                *((",".join(row.fields),) if row.fields else ()),
+                # Later columns join the MAC only once set, so older records still verify.
+                *((",".join(row.fields),) if row.fields or row.outcome else ()),
+                *((row.outcome, ",".join(row.actions)) if row.outcome else ()),
             )
         )
     )
@@ -74,6 +80,8 @@ def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
             urgent=bool(raw[6]),
             holder=None if raw[7] is None else int(raw[7]),  # type: ignore[call-overload]
             fields=tuple(str(raw[9]).split(",")) if raw[9] else (),
+            outcome=str(raw[10] or ""),
+            actions=tuple(str(raw[11]).split(",")) if raw[11] else (),
         )
     except (TypeError, ValueError):
         raise IntegrityFailure(f"case {case_id} has a damaged record") from None
@@ -116,6 +124,8 @@ def _as_dict(keys: EventKeys, row: CaseRow) -> dict[str, object]:
         "holder": row.holder,
         "mac": _mac(keys, row),
         "fields": ",".join(row.fields) or None,
+        "outcome": row.outcome or None,
+        "actions": ",".join(row.actions) or None,
     }
 
 
@@ -202,6 +212,36 @@ def cases_with_tags(db: sqlite_utils.Database, tags: Iterable[bytes], member_id:
         [member_id, *wanted],
     )
     return {str(r[0]) for r in cursor}
+
+
+def outcomes(db: sqlite_utils.Database, case_ids: Iterable[str]) -> dict[str, str]:
+    """The plain decision outcome of each case ("" if undecided), for pattern lines."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    cursor = db.execute(f"SELECT id, outcome FROM cases WHERE id IN ({marks})", ids)
+    return {str(i): str(o or "") for i, o in cursor}
+
+
+def any_tags_present(db: sqlite_utils.Database, tags: Iterable[bytes]) -> set[bytes]:
+    """Which of `tags` appear anywhere in the index, in any case (the privacy check)."""
+    wanted = list(dict.fromkeys(tags))
+    present: set[bytes] = set()
+    for start in range(0, len(wanted), 500):  # under SQLite's limit on parameters
+        chunk = wanted[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        cursor = db.execute(f"SELECT DISTINCT tag FROM blind_index WHERE tag IN ({marks})", chunk)
+        present.update(bytes(r[0]) for r in cursor)
+    return present
+
+
+def remove_sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int) -> None:
+    db.execute("DELETE FROM case_keys WHERE case_id = ? AND member_id = ?", [case_id, member_id])
+
+
+def key_holders(db: sqlite_utils.Database, case_id: str) -> set[int]:
+    return {int(r[0]) for r in db.execute("SELECT member_id FROM case_keys WHERE case_id = ?", [case_id])}
 
 
 def delete(db: sqlite_utils.Database, case_id: str) -> None:

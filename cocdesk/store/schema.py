@@ -115,6 +115,15 @@ def _case_field_manifest(db: sqlite_utils.Database) -> None:
     db.table("cases").add_column("fields", str)
 
 
+@migrations(name="0005_case_outcome")
+def _case_outcome(db: sqlite_utils.Database) -> None:
+    # The decision's outcome and action codes stay plain (DESIGN.md): the
+    # transparency report counts them and the blind index flags an escrow
+    # without decrypting any case.
+    db.table("cases").add_column("outcome", str)
+    db.table("cases").add_column("actions", str)
+
+
 def expected_schema() -> set[tuple[str, str, str, str]]:
     """(type, name, table, sql) of every table and index a fresh vault has."""
     fresh = scratch_database()

@@ -26,16 +26,21 @@ from cocdesk.errors import CocdeskError, WrongPassphrase
 from cocdesk.tui.commands import CocdeskCommands
 from cocdesk.tui.literal import shown
 from cocdesk.tui.screens.case import CaseScreen
+from cocdesk.tui.screens.decision import DecisionScreen
 from cocdesk.tui.screens.first_contact import FirstContactScreen
+from cocdesk.tui.screens.followup import FollowUpScreen
 from cocdesk.tui.screens.intake import IntakeScreen
+from cocdesk.tui.screens.meeting import MeetingScreen
 from cocdesk.tui.screens.modals import ConfirmModal, HelpModal, MoveModal, NoteModal
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.setup import SetupScreen
+from cocdesk.tui.screens.step_form import StepForm
 from cocdesk.tui.screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
     from cocdesk.service import CaseService, Desk, Session
     from cocdesk.service.drafts import DraftService
+    from cocdesk.service.steps import StepService
 
 IDLE_CHECK_SECONDS = 5.0
 
@@ -90,6 +95,7 @@ class CocdeskApp(App[None]):
         self.session: Session | None = None
         self.cases: CaseService | None = None
         self.drafts: DraftService | None = None
+        self.steps: StepService | None = None
         self.last_input = idle_clock()
 
     # -- start-up --------------------------------------------------------------------
@@ -183,10 +189,12 @@ class CocdeskApp(App[None]):
             return
         from cocdesk.service import CaseService
         from cocdesk.service.drafts import DraftService
+        from cocdesk.service.steps import StepService
 
         assert self.desk is not None
         self.session = message.session
         self.cases = CaseService(message.session)
+        self.steps = StepService(message.session)
         self.drafts = DraftService(message.session)
         with contextlib.suppress(CocdeskError):  # only a convenience: never block an unlock
             self.desk.remember_member(message.session)
@@ -297,14 +305,16 @@ class CocdeskApp(App[None]):
 
     # -- one case ----------------------------------------------------------------------
     @on(QueueScreen.OpenCase)
-    def open_case(self, message: QueueScreen.OpenCase) -> None:
-        assert self.cases and self.desk
+    @on(MeetingScreen.OpenCase)
+    def open_case(self, message: QueueScreen.OpenCase | MeetingScreen.OpenCase) -> None:
+        assert self.cases and self.steps and self.desk
         try:
             view = self.cases.open_case(message.case_id)
+            patterns = self.steps.patterns(message.case_id)
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot open the case", severity="error")
             return
-        self.push_screen(CaseScreen(view, self.desk.playbook))
+        self.push_screen(CaseScreen(view, self.desk.playbook, patterns))
 
     @on(CaseScreen.Request)
     def case_request(self, message: CaseScreen.Request) -> None:
@@ -313,9 +323,7 @@ class CocdeskApp(App[None]):
         member = self.session.member_name
 
         def refresh() -> None:
-            screen = self.screen_named(CaseScreen)
-            if screen is not None:
-                screen.show(cases.open_case(case_id))
+            self.refresh_case(case_id)
 
         def write_note(initial: str = "") -> None:
             def noted(text: str | None) -> None:
@@ -353,8 +361,143 @@ class CocdeskApp(App[None]):
                 )
             elif message.what == "move":
                 self.push_screen(MoveModal(cases.moves(case_id)), moved)
+            else:
+                self.open_step(message.what, case_id)
         except CocdeskError as exc:
             self.notify(str(exc), severity="error")
+
+    def refresh_case(self, case_id: str) -> None:
+        """Redraw the case screen showing `case_id`, if there is one."""
+        assert self.cases and self.steps
+        for screen in self.screen_stack:
+            if isinstance(screen, CaseScreen) and screen.view.summary.id == case_id:
+                screen.show(self.cases.open_case(case_id), self.steps.patterns(case_id))
+
+    # -- the steps after intake: meeting, decision, follow-up ---------------------------
+    def open_step(self, what: str, case_id: str, tab: str = "talk") -> None:
+        assert self.cases and self.steps and self.desk and self.session
+        view = self.cases.open_case(case_id)
+        playbook = self.desk.playbook
+        if what == "meeting":
+            screen: StepForm = MeetingScreen(view, self.steps.team(), self.steps.patterns(case_id), playbook)
+        elif what == "decision":
+            if view.steps.decision is not None:
+                self.notify(
+                    "The decision is recorded; an appeal is the way to change it.", severity="warning"
+                )
+                return
+            screen = DecisionScreen(view, playbook)
+        else:
+            s = self.session
+            announce = s.role == Role.CHAIR or s.member_id in self.steps.delegates()
+            names = ("reporter", "reported", "announcement", "upset")
+            messages = {name: self.steps.message(case_id, name) for name in names}
+            screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab)
+        self.push_screen(screen)
+
+    @on(StepForm.Leave)
+    def leave_step(self, message: StepForm.Leave) -> None:
+        if not message.dirty:
+            self.pop_screen()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.pop_screen()
+
+        self.push_screen(
+            ConfirmModal("Leave without saving these changes?", "Leave", "Keep editing"), answered
+        )
+
+    @on(StepForm.Submitted)
+    def step_submitted(self, message: StepForm.Submitted) -> None:
+        form = self.screen
+        if not isinstance(form, StepForm):
+            return
+        if message.step == "decision":
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.record_step(form, message)
+
+            self.push_screen(
+                ConfirmModal(
+                    "Record this decision? It is not edited afterwards; an appeal is the way to change it.",
+                    "Record",
+                    "Not yet",
+                ),
+                answered,
+            )
+            return
+        self.record_step(form, message)
+
+    def record_step(self, form: StepForm, message: StepForm.Submitted) -> None:
+        """Ask the service to record one step; on refusal the form keeps everything typed."""
+        assert self.steps and self.session
+        steps, case_id, payload = self.steps, message.case_id, message.payload
+        said = "Saved (sealed)."
+        try:
+            match message.step:
+                case "meeting":
+                    moved = steps.record_meeting(case_id, payload)
+                    said = "Meeting recorded." + (
+                        " The case is now in review."
+                        if moved
+                        else " A review needs two members present with no conflict of interest."
+                    )
+                case "decision":
+                    status = steps.decide(case_id, payload)
+                    said = f"Decision recorded: {case_id} is now {status.value.replace('_', ' ')}."
+                case "talk":
+                    moved = steps.record_talk(case_id, payload)
+                    said = "Talk recorded." + (" The case is now communicated." if moved else "")
+                case "reporter":
+                    steps.record_reporter_followup(case_id, payload)
+                case "appeal_received":
+                    steps.receive_appeal(case_id, *payload)
+                    said = "Appeal recorded. The report and its actions stand meanwhile."
+                case "appeal_answer":
+                    back = steps.answer_appeal(case_id, payload[0], payload[1] == "True")
+                    said = f"Answer recorded; the case is {back.value.replace('_', ' ')} again."
+                case "announcement":
+                    steps.save_announcement(case_id, *payload)
+                case "privacy":
+                    if isinstance(form, FollowUpScreen):
+                        form.show_flags(steps.privacy_flags(payload))
+                    return
+                case "ready":
+                    steps.save_announcement(case_id, *payload)
+                    steps.mark_ready(case_id)
+                    said = "The announcement passed the privacy check and is ready."
+                case "made":
+                    steps.mark_made(case_id)
+                    said = "Recorded: the announcement was made."
+                case "message":
+                    steps.save_message(case_id, *payload)
+        except CocdeskError as exc:
+            form.show_error(f"Not recorded: {exc}")
+            if message.step == "ready" and isinstance(form, FollowUpScreen):
+                form.show_flags(steps.privacy_flags("\n".join(payload)))
+            return
+        self.notify(said, title=case_id)
+        self.after_step(form, case_id)
+
+    def after_step(self, form: StepForm, case_id: str) -> None:
+        assert self.cases and self.session
+        form.saved()
+        if case_id not in {c.id for c in self.cases.list_cases()}:
+            # The member declared a conflict: the case is no longer theirs to see.
+            while isinstance(self.screen, StepForm | CaseScreen):
+                self.pop_screen()
+            self.notify(f"You stepped out of {case_id}; you can no longer open it.", title=case_id)
+            return
+        self.refresh_case(case_id)
+        if isinstance(form, FollowUpScreen):
+            tab = form.active_tab
+            self.pop_screen()
+            self.open_step("followup", case_id, tab)
+        else:
+            self.pop_screen()
 
     # -- locking -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -372,7 +515,7 @@ class CocdeskApp(App[None]):
         finally:
             # Whatever happened to the draft, the lock happens.
             self.session.lock()
-            self.session = self.cases = self.drafts = None
+            self.session = self.cases = self.drafts = self.steps = None
             self.workers.cancel_all()
         if self.desk is not None:
             self.desk.checkpoint()
@@ -418,7 +561,7 @@ class CocdeskApp(App[None]):
         # or member name edited in the file must not reach the terminal raw.
         return super().format_title(shown(title), shown(sub_title))
 
-    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
         """Every toast is plain text, whoever asks (widgets pass markup=True by default)."""
         super().notify(message, markup=False, **kwargs)
 

@@ -25,3 +25,13 @@ def shown(text: str) -> str:
 def cell(text: str) -> Text:
     """A table cell: rich Text is literal too, and unlike Content, DataTable measures it."""
     return Text(visible(text, keep=""), no_wrap=True, overflow="ellipsis")
+
+
+def editable(text: str, *, multiline: bool = False) -> str:
+    """Stored text as an editor may show it (control characters made visible)."""
+    return visible(text, keep="\n\t" if multiline else "")
+
+
+def kept(now: str, original: str, *, multiline: bool = False) -> str:
+    """What to store from an editor: the stored original while the editor still shows it unchanged."""
+    return original if now == editable(original, multiline=multiline) else now

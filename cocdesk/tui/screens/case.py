@@ -18,13 +18,16 @@ from cocdesk.tui.times import when
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
     from cocdesk.service.cases import CaseView
+    from cocdesk.service.steps import Pattern
 
 HELP = """\
 Everything recorded on this case, newest steps at the bottom of the timeline.
 
 a adds a sealed note. e edits the report (corrections are kept on the
-timeline). m moves the case on — to review, referral, decision — and says why
-a move is not possible yet. Escape goes back to the queue.
+timeline). t opens the response meeting, d the decision, f the follow-up (the
+talk with the reported person, the reporter, an appeal, the announcement and
+messages). m moves the case on — e.g. closes it — and says why a move is not
+possible yet. Escape goes back to the queue.
 """
 
 
@@ -32,8 +35,11 @@ class CaseScreen(Screen[None]):
     HELP = HELP
     AUTO_FOCUS = "#case-body"
     BINDINGS = [
-        Binding("a", "note", "Add note", tooltip="Add a sealed note to the case"),
-        Binding("e", "edit", "Edit report", tooltip="Correct the report"),
+        Binding("a", "note", "Note", tooltip="Add a sealed note to the case"),
+        Binding("e", "edit", "Edit", tooltip="Correct the report"),
+        Binding("t", "step('meeting')", "Meeting", tooltip="The response meeting"),
+        Binding("d", "step('decision')", "Decide", tooltip="Record the decision"),
+        Binding("f", "step('followup')", "Follow-up", tooltip="Talk, reporter, appeal, public, messages"),
         Binding("m", "move", "Move", tooltip="Change the case's status"),
         Binding("escape", "back", "Back", tooltip="Back to the queue"),
     ]
@@ -46,10 +52,11 @@ class CaseScreen(Screen[None]):
             self.what = what
             self.case_id = case_id
 
-    def __init__(self, view: CaseView, playbook: Playbook) -> None:
+    def __init__(self, view: CaseView, playbook: Playbook, patterns: list[Pattern] | None = None) -> None:
         super().__init__()
         self.view = view
         self.playbook = playbook
+        self.patterns = patterns or []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,9 +66,11 @@ class CaseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show(self.view)
 
-    def show(self, view: CaseView) -> None:
+    def show(self, view: CaseView, patterns: list[Pattern] | None = None) -> None:
         """(Re)draw from a fresh view, e.g. after a note or a move."""
         self.view = view
+        if patterns is not None:
+            self.patterns = patterns
         body = self.query_one("#case-body", VerticalScroll)
         body.remove_children()
         body.mount_all(list(self._parts(view)))
@@ -80,6 +89,25 @@ class CaseScreen(Screen[None]):
 
         status = s.status.value.replace("_", " ")
         out.append(Static(Content(f"{s.id} · {status}{' · URGENT' if s.urgent else ''}"), classes="title"))
+        appeal = view.steps.appeal
+        if appeal is not None and appeal.open:
+            out.append(
+                Static(
+                    Content("Appeal open: the report and its actions stand until the chair answers."),
+                    classes="banner",
+                )
+            )
+        if self.patterns:
+            lines = [
+                f"{p.case_id} · {p.status.value.replace('_', ' ')}"
+                + (
+                    " · HELD IN ESCROW: the behaviour has been reported again"
+                    if p.outcome == "escrow"
+                    else ""
+                )
+                for p in self.patterns
+            ]
+            section("Other reports naming the same person", lines)
         say(f"Category: {self.playbook.category_label(r.category) if r.category else 'not categorised yet'}")
         say(f"Held by {s.holder or '—'} · taken {when(s.created_at)} · last step {when(s.updated_at)}")
         written = "transcribed by the responder" if r.transcribed else "written by the reporter"
@@ -123,6 +151,8 @@ class CaseScreen(Screen[None]):
             "Nothing ticked.",
         )
         section("Notes", [f"{when(n.at)} {n.who}:\n{n.text}" for n in view.notes], "No notes yet.")
+        for title, lines in step_sections(view, self.playbook):
+            section(title, lines)
         section("Timeline", [f"{when(t.at)}  {t.who}: {t.what}" for t in view.timeline])
         return out
 
@@ -132,8 +162,85 @@ class CaseScreen(Screen[None]):
     def action_edit(self) -> None:
         self.post_message(self.Request("edit", self.view.summary.id))
 
+    def action_step(self, what: str) -> None:
+        self.post_message(self.Request(what, self.view.summary.id))
+
     def action_move(self) -> None:
         self.post_message(self.Request("move", self.view.summary.id))
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def step_sections(view: CaseView, playbook: Playbook) -> list[tuple[str, list[str]]]:
+    """The meeting, decision, talk, follow-up, appeal and announcement, as (title, lines)."""
+    st = view.steps
+    out: list[tuple[str, list[str]]] = []
+    if st.meeting is not None:
+        m = st.meeting
+        present = ", ".join(a.name for a in m.deciders) or "nobody"
+        lines = [f"Held {when(m.at)}, recorded by {m.by}. Present: {present}."]
+        if m.recused:
+            lines.append(f"Stepped out (conflict of interest): {', '.join(a.name for a in m.recused)}.")
+        lines += [
+            f"{'✓' if o.done else '·'} {o.text}" + (f" — {o.note}" if o.note else "") for o in m.objectives
+        ]
+        lines.append(f"Speaks with the reported person: {m.talk_lead or 'not assigned'}")
+        lines.append(f"Follows up with the reporter: {m.reporter_followup or 'not assigned'}")
+        if m.others_followup:
+            lines.append(f"Follows up with others: {m.others_followup}")
+        if m.followup_by:
+            lines.append(f"By: {m.followup_by}")
+        out.append(("Response meeting", lines))
+    if st.decision is not None:
+        d = st.decision
+        lines = [f"Recorded {when(d.at)} by {d.by}."]
+        if d.outcome.value == "escrow":
+            lines.append("Held in escrow: nothing happens unless the behaviour is reported again.")
+        elif d.outcome.value == "referred":
+            lines.append(f"Outside the Code of Conduct; referred to: {d.referred_to}")
+        lines += [
+            f"• {playbook.action_label(a.code)}" + (f": {a.details}" if a.details else "") for a in d.actions
+        ]
+        if d.rationale:
+            lines.append(f"Rationale: {d.rationale}")
+        out.append(("Decision", lines))
+    if st.talk is not None:
+        t = st.talk
+        lines = [
+            f"Recorded {when(t.at)} by {t.by}" + (f"; held {t.held_on}" if t.held_on else "") + ".",
+            f"Told what was reported: {'yes' if t.told_what_reported else 'no'} · "
+            f"told the actions: {'yes' if t.actions_told else 'no'}",
+            f"Their side: {t.their_side or '—'}",
+        ]
+        if t.apology_offered:
+            lines.append(
+                "An apology was offered; "
+                + ("it will be passed on." if t.apology_passed_on else "not passed on.")
+            )
+        out.append(("Talk with the reported person", lines))
+    if st.reporter_followup is not None:
+        f = st.reporter_followup
+        told = "told the outcome" if f.told_outcome else "not told the outcome yet"
+        lines = [f"Reporter {told} (recorded {when(f.at)} by {f.by})."]
+        if f.note:
+            lines.append(f.note)
+        out.append(("Follow-up with the reporter", lines))
+    if st.appeal is not None:
+        a = st.appeal
+        lines = [f"Received {a.received_on} (recorded by {a.by}): {a.text}"]
+        if a.open:
+            lines.append("Open: the report and its actions stand meanwhile.")
+        else:
+            verdict = "stands" if a.stands else "was changed"
+            lines.append(
+                f"Answered {when(a.answered_at)} by {a.answered_by}; the decision {verdict}: {a.answer}"
+            )
+        out.append(("Appeal", lines))
+    if st.announcement is not None:
+        n = st.announcement
+        state = (
+            f"made {when(n.made_at)} by {n.made_by}" if n.made_at else ("ready" if n.ready_at else "draft")
+        )
+        out.append(("Announcement", [f"State: {state}.", n.draft]))
+    return out

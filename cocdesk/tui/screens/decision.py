@@ -1,0 +1,103 @@
+"""The decision (PROCEDURE.md §7): the outcome, the actions with their details, a sealed rationale."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from cocdesk.domain.steps import ChosenAction, Decision, Outcome
+from cocdesk.tui.literal import literal
+from cocdesk.tui.screens.step_form import StepForm
+
+if TYPE_CHECKING:
+    from cocdesk.playbook import Playbook
+    from cocdesk.service.cases import CaseView
+
+HELP = """\
+The decision, made by the members at the meeting who have no conflict of
+interest. A decision needs a meeting record with at least two of them present.
+
+Choose what happens: actions (no action counts, and excludes every other one);
+holding the report in escrow, when the reporter asks that nothing happen unless
+the behaviour repeats (a new report naming the same person brings it back); or,
+for a matter outside the Code of Conduct, where it was referred.
+
+Some actions need their details — whom to avoid, how long a ban lasts. The
+rationale is sealed. ctrl+s asks before recording: a decision is not edited
+afterwards; an appeal is the way to change it.
+"""
+
+OUTCOMES = (
+    (Outcome.ACTIONS, "Take actions (no action counts)"),
+    (Outcome.ESCROW, "Hold in escrow: nothing happens unless it repeats"),
+    (Outcome.REFERRED, "Outside the Code of Conduct: referred elsewhere"),
+)
+
+
+class DecisionScreen(StepForm):
+    HELP = HELP
+    AUTO_FOCUS = "#decision-outcome"
+
+    def __init__(self, view: CaseView, playbook: Playbook) -> None:
+        super().__init__()
+        self.view = view
+        self.case_id = view.summary.id
+        self.playbook = playbook
+
+    def compose(self) -> ComposeResult:
+        meeting = self.view.steps.meeting
+        yield Header()
+        with VerticalScroll(id="decision-form"):
+            yield Static(Content(f"{self.case_id} · decision"), classes="title")
+            if meeting is None:
+                yield Static(
+                    Content("No meeting recorded yet: record the meeting first (t)."), classes="warn"
+                )
+            else:
+                names = ", ".join(a.name for a in meeting.deciders) or "nobody"
+                yield Static(literal(f"Deciding (present, no conflict): {names}"))
+                if meeting.recused:
+                    yield Static(Content(f"Stepped out: {len(meeting.recused)} member(s) with a conflict."))
+            yield Label("Outcome")
+            with RadioSet(id="decision-outcome", compact=True):
+                for i, (_, label) in enumerate(OUTCOMES):
+                    yield RadioButton(label, value=i == 0, compact=True)
+            yield Static(Content("Actions"), classes="section")
+            for i, action in enumerate(self.playbook.actions):
+                with Horizontal(classes="item"):
+                    yield Checkbox("", id=f"action-{i}", compact=True)
+                    yield Static(literal(action.label), classes="item-text")
+                if action.details:
+                    need = " (required)" if action.details_required else ""
+                    yield Input(placeholder=f"{action.details}{need}", id=f"details-{i}", compact=True)
+            yield Label("Referred to (only when outside the Code of Conduct)")
+            yield Input(placeholder="police, venue security, another team…", id="referred-to", compact=True)
+            yield Label("Rationale (sealed)")
+            yield TextArea(id="rationale", soft_wrap=True, compact=True)
+        yield Static("", classes="form-message")
+        yield Footer()
+
+    def state(self) -> Any:
+        return self._decision()
+
+    def _decision(self) -> Decision:
+        chosen = []
+        for i, action in enumerate(self.playbook.actions):
+            if self.query_one(f"#action-{i}", Checkbox).value:
+                details = self.query_one(f"#details-{i}", Input).value if action.details else ""
+                chosen.append(ChosenAction(action.code, details))
+        index = self.query_one("#decision-outcome", RadioSet).pressed_index
+        outcome = OUTCOMES[max(index, 0)][0]
+        return Decision(
+            outcome,
+            tuple(chosen),
+            rationale=self.query_one("#rationale", TextArea).text,
+            referred_to=self.query_one("#referred-to", Input).value,
+        )
+
+    def action_save(self) -> None:
+        self.submit("decision", self._decision())
