@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     madd = member_sub.add_parser("add", help="add a team member")
     madd.add_argument("name")
     madd.add_argument("--role", required=True, help="responder, lead or chair")
+    mdel = member_sub.add_parser("delegate", help="(chair) name a member who may make announcements")
+    mdel.add_argument("name")
 
     add = sub.add_parser("add", help="take a report from JSON (FILE, or - for stdin)")
     add.add_argument("file", metavar="FILE")
@@ -173,6 +175,19 @@ def cmd_member_add(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         desk.close()
     print(f"added {args.name} as {role.value}", file=out)
+    return exit_codes.OK
+
+
+def cmd_member_delegate(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.service.steps import StepService
+
+    desk, session = _unlocked(args)
+    try:
+        StepService(session).name_delegate(args.name)
+    finally:
+        desk.close()
+    print(f"{visible(args.name, keep='')} may now mark announcements as made", file=out)
     return exit_codes.OK
 
 
@@ -377,6 +392,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command is None:
             return cmd_app(args, out)
         if args.command == "member":
+            if args.member_command == "delegate":
+                return cmd_member_delegate(args, out)
             return cmd_member_add(args, out)
         return COMMANDS[args.command](args, out)
     except CocdeskError as exc:
