@@ -165,7 +165,11 @@ def _simple(cls: type, data: object) -> Any:
         if expected is not None and (type(value) is not expected):
             raise ValueError(f"{cls.__name__}.{f.name} has the wrong type")
         values[f.name] = value
-    return cls(**values)
+    try:
+        return cls(**values)
+    except TypeError:
+        # A required key is missing: the same "wrong shape" as a wrong type.
+        raise ValueError(f"{cls.__name__} is missing a required value") from None
 
 
 def meeting_from(data: object) -> Meeting:

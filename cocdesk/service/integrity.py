@@ -80,8 +80,9 @@ def verify(session: Session) -> list[str]:
         expected = {keys.blind_tag(kind, value) for kind, value in view.report.index_entries()}
         if case_store.tags(db, case_id) != expected:
             problems.append(f"{case_id}: its blind-index entries were altered")
-    try:
-        DraftService(session).load()
-    except CocdeskError as exc:
-        problems.append(str(exc))
+    for kind in ("intake", "step"):
+        try:
+            DraftService(session, kind).load()
+        except CocdeskError as exc:
+            problems.append(str(exc))
     return problems

@@ -1,21 +1,33 @@
-"""Each member's one unsaved intake draft (a sealed blob)."""
+"""Each member's unsaved drafts, one per kind (intake, a step form), as sealed blobs."""
 
 from __future__ import annotations
 
 import sqlite_utils
 
+TABLES = frozenset({"drafts", "step_drafts"})
 
-def put(db: sqlite_utils.Database, member_id: int, updated_at: str, sealed: bytes) -> None:
-    db.table("drafts").upsert(
+
+def _table(table: str) -> str:
+    if table not in TABLES:  # the name goes into SQL: only ours
+        raise ValueError(f"no draft table {table}")
+    return table
+
+
+def put(
+    db: sqlite_utils.Database, member_id: int, updated_at: str, sealed: bytes, table: str = "drafts"
+) -> None:
+    db.table(_table(table)).upsert(
         {"member_id": member_id, "updated_at": updated_at, "sealed": sealed}, pk="member_id"
     )
 
 
-def get(db: sqlite_utils.Database, member_id: int) -> tuple[str, bytes] | None:
+def get(db: sqlite_utils.Database, member_id: int, table: str = "drafts") -> tuple[str, bytes] | None:
     """The draft's time and sealed blob, if the member has one."""
-    row = db.execute("SELECT updated_at, sealed FROM drafts WHERE member_id = ?", [member_id]).fetchone()
+    row = db.execute(
+        f"SELECT updated_at, sealed FROM {_table(table)} WHERE member_id = ?", [member_id]
+    ).fetchone()
     return (str(row[0]), bytes(row[1])) if row else None
 
 
-def delete(db: sqlite_utils.Database, member_id: int) -> None:
-    db.execute("DELETE FROM drafts WHERE member_id = ?", [member_id])
+def delete(db: sqlite_utils.Database, member_id: int, table: str = "drafts") -> None:
+    db.execute(f"DELETE FROM {_table(table)} WHERE member_id = ?", [member_id])

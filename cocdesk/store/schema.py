@@ -124,6 +124,17 @@ def _case_outcome(db: sqlite_utils.Database) -> None:
     db.table("cases").add_column("actions", str)
 
 
+@migrations(name="0006_step_drafts")
+def _step_drafts(db: sqlite_utils.Database) -> None:
+    # The meeting, decision and follow-up forms are drafted as typed, like intake,
+    # in their own table so saving a report never drops a meeting's notes.
+    db.table("step_drafts").create(
+        {"member_id": int, "updated_at": str, "sealed": bytes},
+        pk="member_id",
+        foreign_keys=[("member_id", "members", "id")],
+    )
+
+
 def expected_schema() -> set[tuple[str, str, str, str]]:
     """(type, name, table, sql) of every table and index a fresh vault has."""
     fresh = scratch_database()

@@ -96,6 +96,7 @@ class CocdeskApp(App[None]):
         self.cases: CaseService | None = None
         self.drafts: DraftService | None = None
         self.steps: StepService | None = None
+        self.step_drafts: DraftService | None = None
         self.last_input = idle_clock()
 
     # -- start-up --------------------------------------------------------------------
@@ -195,6 +196,7 @@ class CocdeskApp(App[None]):
         self.session = message.session
         self.cases = CaseService(message.session)
         self.steps = StepService(message.session)
+        self.step_drafts = DraftService(message.session, "step")
         self.drafts = DraftService(message.session)
         with contextlib.suppress(CocdeskError):  # only a convenience: never block an unlock
             self.desk.remember_member(message.session)
@@ -211,8 +213,34 @@ class CocdeskApp(App[None]):
             with contextlib.suppress(CocdeskError):
                 self.drafts.discard()
             draft = None
+        self.resume_step_draft()
         if draft:
             self.resume_draft(draft)
+
+    def resume_step_draft(self) -> None:
+        """Reopen a meeting, decision or follow-up form where the member left it."""
+        assert self.step_drafts and self.cases and self.steps
+        try:
+            draft = self.step_drafts.load()
+            if not draft:
+                return
+            case_id, what = str(draft.get("case_id")), str(draft.get("what"))
+            if what not in ("meeting", "decision", "followup"):
+                raise CocdeskError("it is for no form cocdesk knows")
+            view = self.cases.open_case(case_id)
+            patterns = self.steps.patterns(case_id)
+        except CocdeskError as exc:
+            # The case may be gone or no longer this member's (a conflict declared).
+            self.notify(f"Your unsaved form could not be reopened and was set aside: {exc}", severity="error")
+            with contextlib.suppress(CocdeskError):
+                self.step_drafts.discard()
+            return
+        assert self.desk is not None
+        self.push_screen(CaseScreen(view, self.desk.playbook, patterns))
+        self.open_step(what, case_id, draft=draft.get("state"))
+        self.notify(
+            "Your unsaved changes were kept as a sealed draft; here they are.", title="Draft restored"
+        )
 
     def resume_draft(self, draft: dict[str, Any]) -> None:
         from cocdesk.service.cases import Tick
@@ -374,36 +402,44 @@ class CocdeskApp(App[None]):
                 screen.show(self.cases.open_case(case_id), self.steps.patterns(case_id))
 
     # -- the steps after intake: meeting, decision, follow-up ---------------------------
-    def open_step(self, what: str, case_id: str, tab: str = "talk") -> None:
+    def open_step(self, what: str, case_id: str, tab: str = "talk", draft: object = None) -> None:
         assert self.cases and self.steps and self.desk and self.session
         view = self.cases.open_case(case_id)
-        playbook = self.desk.playbook
+        playbook, drafts = self.desk.playbook, self.step_drafts
         if what == "meeting":
-            screen: StepForm = MeetingScreen(view, self.steps.team(), self.steps.patterns(case_id), playbook)
+            team, patterns = self.steps.team(), self.steps.patterns(case_id)
+            screen: StepForm = MeetingScreen(view, team, patterns, playbook, drafts, draft)
         elif what == "decision":
             if view.steps.decision is not None:
                 self.notify(
                     "The decision is recorded; an appeal is the way to change it.", severity="warning"
                 )
                 return
-            screen = DecisionScreen(view, playbook)
+            screen = DecisionScreen(view, playbook, drafts, draft)
         else:
             s = self.session
             announce = s.role == Role.CHAIR or s.member_id in self.steps.delegates()
             names = ("reporter", "reported", "announcement", "upset")
             messages = {name: self.steps.message(case_id, name) for name in names}
-            screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab)
+            screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab, drafts, draft)
         self.push_screen(screen)
 
     @on(StepForm.Leave)
     def leave_step(self, message: StepForm.Leave) -> None:
-        if not message.dirty:
+        form = self.screen
+
+        def leave() -> None:
+            if isinstance(form, StepForm):
+                form.discard_draft()
             self.pop_screen()
+
+        if not message.dirty:
+            leave()
             return
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.pop_screen()
+                leave()
 
         self.push_screen(
             ConfirmModal("Leave without saving these changes?", "Leave", "Keep editing"), answered
@@ -510,12 +546,12 @@ class CocdeskApp(App[None]):
             return
         try:
             for screen in self.screen_stack:
-                if isinstance(screen, IntakeScreen):
+                if isinstance(screen, IntakeScreen | StepForm):
                     screen.flush_draft()
         finally:
             # Whatever happened to the draft, the lock happens.
             self.session.lock()
-            self.session = self.cases = self.drafts = self.steps = None
+            self.session = self.cases = self.drafts = self.steps = self.step_drafts = None
             self.workers.cancel_all()
         if self.desk is not None:
             self.desk.checkpoint()
@@ -595,7 +631,7 @@ class CocdeskApp(App[None]):
     def on_unmount(self) -> None:
         if self.session is not None:
             for screen in self.screen_stack:
-                if isinstance(screen, IntakeScreen):
+                if isinstance(screen, IntakeScreen | StepForm):
                     screen.flush_draft()
             self.session.lock()
         if self.desk is not None:

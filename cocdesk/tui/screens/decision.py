@@ -9,13 +9,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static, TextArea
 
-from cocdesk.domain.steps import ChosenAction, Decision, Outcome
+from cocdesk.domain.steps import ChosenAction, Decision, Outcome, decision_from, to_data
 from cocdesk.tui.literal import literal
 from cocdesk.tui.screens.step_form import StepForm
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
     from cocdesk.service.cases import CaseView
+    from cocdesk.service.drafts import DraftService
 
 HELP = """\
 The decision, made by the members at the meeting who have no conflict of
@@ -42,11 +43,22 @@ class DecisionScreen(StepForm):
     HELP = HELP
     AUTO_FOCUS = "#decision-outcome"
 
-    def __init__(self, view: CaseView, playbook: Playbook) -> None:
+    def __init__(
+        self,
+        view: CaseView,
+        playbook: Playbook,
+        drafts: DraftService | None = None,
+        draft: object = None,
+    ) -> None:
         super().__init__()
         self.view = view
         self.case_id = view.summary.id
+        self.what = "decision"
         self.playbook = playbook
+        self.drafts = drafts
+        self.start = Decision(Outcome.ACTIONS)
+        if draft is not None:
+            self.start, self.restored = decision_from(draft), True
 
     def compose(self) -> ComposeResult:
         meeting = self.view.steps.meeting
@@ -63,26 +75,41 @@ class DecisionScreen(StepForm):
                 if meeting.recused:
                     yield Static(Content(f"Stepped out: {len(meeting.recused)} member(s) with a conflict."))
             yield Label("Outcome")
+            d = self.start
+            chosen = {a.code: a.details for a in d.actions}
             with RadioSet(id="decision-outcome", compact=True):
-                for i, (_, label) in enumerate(OUTCOMES):
-                    yield RadioButton(label, value=i == 0, compact=True)
+                for outcome, label in OUTCOMES:
+                    yield RadioButton(label, value=outcome == d.outcome, compact=True)
             yield Static(Content("Actions"), classes="section")
             for i, action in enumerate(self.playbook.actions):
                 with Horizontal(classes="item"):
-                    yield Checkbox("", id=f"action-{i}", compact=True)
+                    yield Checkbox("", action.code in chosen, id=f"action-{i}", compact=True)
                     yield Static(literal(action.label), classes="item-text")
                 if action.details:
                     need = " (required)" if action.details_required else ""
-                    yield Input(placeholder=f"{action.details}{need}", id=f"details-{i}", compact=True)
+                    yield Input(
+                        chosen.get(action.code, ""),
+                        placeholder=f"{action.details}{need}",
+                        id=f"details-{i}",
+                        compact=True,
+                    )
             yield Label("Referred to (only when outside the Code of Conduct)")
-            yield Input(placeholder="police, venue security, another team…", id="referred-to", compact=True)
+            yield Input(
+                d.referred_to,
+                placeholder="police, venue security, another team…",
+                id="referred-to",
+                compact=True,
+            )
             yield Label("Rationale (sealed)")
-            yield TextArea(id="rationale", soft_wrap=True, compact=True)
+            yield TextArea(d.rationale, id="rationale", soft_wrap=True, compact=True)
         yield Static("", classes="form-message")
         yield Footer()
 
     def state(self) -> Any:
         return self._decision()
+
+    def draft_state(self) -> Any:
+        return to_data(self._decision())
 
     def _decision(self) -> Decision:
         chosen = []

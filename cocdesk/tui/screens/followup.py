@@ -22,13 +22,14 @@ from textual.widgets import (
     TextArea,
 )
 
-from cocdesk.domain.steps import ReporterFollowUp, Talk
+from cocdesk.domain.steps import ReporterFollowUp, Talk, followup_from, talk_from, to_data
 from cocdesk.tui.literal import editable, kept, literal
 from cocdesk.tui.screens.step_form import StepForm
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
     from cocdesk.service.cases import CaseView
+    from cocdesk.service.drafts import DraftService
 
 HELP = """\
 Everything after the decision, one tab each (left and right arrows on the tab
@@ -73,20 +74,61 @@ class FollowUpScreen(StepForm):
         may_announce: bool,
         messages: dict[str, str],
         tab: str = "talk",
+        drafts: DraftService | None = None,
+        draft: object = None,
     ) -> None:
         super().__init__()
         self.view = view
         self.case_id = view.summary.id
+        self.what = "followup"
         self.playbook = playbook
         self.role = role
         self.may_announce = may_announce
         self.messages = dict(messages)
+        self.drafts = drafts
+        steps = view.steps
+        ann = steps.announcement
+        self.talk = steps.talk or Talk()
+        self.told = steps.reporter_followup or ReporterFollowUp()
+        self.public = (
+            (ann.draft, ann.upset_note)
+            if ann
+            else (messages.get("announcement", ""), messages.get("upset", ""))
+        )
+        self.appeal_typed = ("", "")
+        if isinstance(draft, dict):
+            tab = self._restore(draft, tab)
         self.tab = tab if tab in TABS else "talk"
+
+    def _restore(self, draft: dict[str, Any], tab: str) -> str:
+        """Start every tab from the sealed draft; a draft of the wrong shape is ignored."""
+        try:
+            talk, told = talk_from(draft["talk"]), followup_from(draft["reporter"])
+            public = tuple(str(part) for part in draft["public"])
+            appeal = tuple(str(part) for part in draft["appeal"])
+            messages = {str(k): str(v) for k, v in dict(draft["messages"]).items()}
+        except (KeyError, TypeError, ValueError):
+            return tab
+        self.talk, self.told, self.messages = talk, told, self.messages | messages
+        self.public = _pair(public)
+        self.appeal_typed = _pair(appeal)
+        self.restored = True
+        return str(draft.get("tab", tab))
+
+    def draft_state(self) -> Any:
+        state = self.state()
+        return {
+            "tab": self.active_tab,
+            "talk": to_data(state["talk"]),
+            "reporter": to_data(state["reporter"]),
+            "public": list(state["public"]),
+            "appeal": list(state["appeal"]),
+            "messages": state["messages"],
+        }
 
     def compose(self) -> ComposeResult:
         steps = self.view.steps
-        talk = steps.talk or Talk()
-        told = steps.reporter_followup or ReporterFollowUp()
+        talk, told = self.talk, self.told
         yield Header()
         yield Static(
             Content(f"{self.case_id} · {self.view.summary.status.value.replace('_', ' ')}"), classes="title"
@@ -176,17 +218,18 @@ class FollowUpScreen(StepForm):
                     Content("Appeals go to the conference chair, who records them here."), classes="warn"
                 )
             yield Label("New appeal received on (date)")
-            yield Input(placeholder="YYYY-MM-DD", id="appeal-date", compact=True)
+            yield Input(self.appeal_typed[0], placeholder="YYYY-MM-DD", id="appeal-date", compact=True)
             yield Label("What the appeal says (sealed; a summary is enough)")
-            yield TextArea(id="appeal-text", soft_wrap=True)
+            yield TextArea(self.appeal_typed[1], id="appeal-text", soft_wrap=True)
             return
         yield Static(literal(f"Received {appeal.received_on} (recorded by {appeal.by}):"))
         yield Static(literal(appeal.text), classes="account")
         if not chair:
             yield Static(Content("Only the chair answers an appeal."), classes="warn")
         yield Label("The chair's answer (sealed)")
-        yield TextArea(id="appeal-answer", soft_wrap=True)
-        yield Checkbox("The decision stands", True, id="appeal-stands", compact=True)
+        yield TextArea(self.appeal_typed[0], id="appeal-answer", soft_wrap=True)
+        stands = self.appeal_typed[1] != "False"
+        yield Checkbox("The decision stands", stands, id="appeal-stands", compact=True)
 
     def _public_part(self) -> ComposeResult:
         ann = self.view.steps.announcement
@@ -226,9 +269,8 @@ class FollowUpScreen(StepForm):
         }
 
     def _payload(self, tab: str) -> Any:
-        steps = self.view.steps
         if tab == "talk":
-            old = steps.talk or Talk()
+            old = self.talk
             return Talk(
                 told_what_reported=self.query_one("#told-reported", Checkbox).value,
                 their_side=kept(self.query_one("#their-side", TextArea).text, old.their_side, multiline=True),
@@ -238,18 +280,14 @@ class FollowUpScreen(StepForm):
                 held_on=kept(self.query_one("#talk-when", Input).value, old.held_on),
             )
         if tab == "reporter":
-            was = steps.reporter_followup or ReporterFollowUp()
+            was = self.told
             return ReporterFollowUp(
                 told_outcome=self.query_one("#told-outcome", Checkbox).value,
                 held_on=kept(self.query_one("#told-when", Input).value, was.held_on),
                 note=kept(self.query_one("#told-note", TextArea).text, was.note, multiline=True),
             )
-        ann = steps.announcement
-        draft = self.query_one("#announcement", TextArea).text
-        note = self.query_one("#upset-note", TextArea).text
-        if ann is not None:
-            draft = kept(draft, ann.draft, multiline=True)
-            note = kept(note, ann.upset_note, multiline=True)
+        draft = kept(self.query_one("#announcement", TextArea).text, self.public[0], multiline=True)
+        note = kept(self.query_one("#upset-note", TextArea).text, self.public[1], multiline=True)
         return (draft, note)
 
     def _appeal_payload(self) -> tuple[str, ...]:
@@ -311,3 +349,8 @@ class FollowUpScreen(StepForm):
     @property
     def active_tab(self) -> str:
         return self.query_one(TabbedContent).active or "talk"
+
+
+def _pair(parts: tuple[str, ...]) -> tuple[str, str]:
+    padded = (*parts, "", "")
+    return (padded[0], padded[1])

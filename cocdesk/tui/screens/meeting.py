@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from cocdesk.domain.steps import Attendee, Meeting, Objective
+from cocdesk.domain.steps import Attendee, Meeting, Objective, meeting_from, to_data
 from cocdesk.tui.literal import editable, kept, literal
 from cocdesk.tui.screens.step_form import StepForm
 from cocdesk.tui.times import when
@@ -20,6 +20,7 @@ from cocdesk.tui.times import when
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
     from cocdesk.service.cases import CaseView
+    from cocdesk.service.drafts import DraftService
     from cocdesk.service.steps import Pattern, TeamMember
 
 HELP = """\
@@ -52,17 +53,25 @@ class MeetingScreen(StepForm):
         team: list[TeamMember],
         patterns: list[Pattern],
         playbook: Playbook,
+        drafts: DraftService | None = None,
+        draft: object = None,
     ) -> None:
         super().__init__()
         self.view = view
         self.case_id = view.summary.id
+        self.what = "meeting"
         self.team = team
         self.patterns = patterns
         self.playbook = playbook
+        self.drafts = drafts
         self.before = view.steps.meeting or Meeting()
+        self.start = self.before
+        if draft is not None:
+            self.start, self.restored = meeting_from(draft), True
 
     def compose(self) -> ComposeResult:
-        m, view = self.before, self.view
+        m, view = self.start, self.view
+        recorded = {a.member_id for a in self.before.recused}
         earlier = {a.member_id: a for a in m.attendees}
         notes = {o.text: o for o in m.objectives}
         yield Header()
@@ -71,7 +80,7 @@ class MeetingScreen(StepForm):
             yield Static(Content("Who is here"), classes="section")
             for member in self.team:
                 was = earlier.get(member.id)
-                stepped_out = bool(was and was.conflict)
+                stepped_out = member.id in recorded
                 with Horizontal(classes="attendee"):
                     yield Static(literal(f"{member.name} ({member.role})", multiline=False), classes="who")
                     yield Checkbox(
@@ -83,7 +92,7 @@ class MeetingScreen(StepForm):
                     )
                     yield Checkbox(
                         "conflict of interest",
-                        stepped_out,
+                        stepped_out or bool(was and was.conflict),
                         id=f"conflict-{member.id}",
                         compact=True,
                         disabled=stepped_out,
@@ -128,8 +137,11 @@ class MeetingScreen(StepForm):
     def state(self) -> Any:
         return self._meeting()
 
+    def draft_state(self) -> Any:
+        return to_data(self._meeting())
+
     def _meeting(self) -> Meeting:
-        m = self.before
+        m = self.start
         attendees = tuple(
             Attendee(
                 t.id,
