@@ -318,10 +318,17 @@ class CaseService:
 
     def earlier_reports_naming(self, identifiers: list[tuple[str, str]], excluding: str | None = None) -> int:
         """How many cases this member may open name any of these people (blind index)."""
+        return len(self.earlier_cases_naming(identifiers, excluding))
+
+    def earlier_cases_naming(
+        self, identifiers: list[tuple[str, str]], excluding: str | None = None
+    ) -> dict[str, str]:
+        """Cases this member may open naming any of these people, each with its plain outcome."""
         keys = self.session.event_keys
         tags = [keys.blind_tag(kind, value) for kind, value in identifiers]
-        found = case_store.cases_with_tags(self._db, tags, self.session.member_id)
-        return len(found - {excluding})
+        with read(self._db):
+            found = case_store.cases_with_tags(self._db, tags, self.session.member_id) - {excluding}
+            return case_store.outcomes(self._db, {c for c in found if c})
 
     def row(self, case_id: str) -> case_store.CaseRow:
         row = case_store.get(self._db, self.session.event_keys, case_id)

@@ -246,7 +246,8 @@ class IntakeScreen(Screen[None]):
             v = row.values()
             ids = person_identifiers(v["name"], v["badge"], v["affiliation"])
             # A case being edited names its own people: only other cases count.
-            row.set_pattern(self.cases.earlier_reports_naming(ids, excluding=self.case_id) if ids else 0)
+            found = self.cases.earlier_cases_naming(ids, excluding=self.case_id) if ids else {}
+            row.set_pattern(len(found), sum(1 for outcome in found.values() if outcome == "escrow"))
 
     def save_draft(self) -> None:
         """Seal the form as this member's draft (a crash or lock then loses nothing)."""

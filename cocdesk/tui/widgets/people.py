@@ -44,7 +44,7 @@ class PersonRow(Vertical):
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f".person-{name}", Input).value for name in self.fields()}
 
-    def set_pattern(self, count: int) -> None:
+    def set_pattern(self, count: int, escrow: int = 0) -> None:
         if self.kind != "reported":
             return
         text = ""
@@ -52,4 +52,7 @@ class PersonRow(Vertical):
             text = "1 earlier report names this person"
         elif count > 1:
             text = f"{count} earlier reports name this person"
+        if escrow:
+            # PROCEDURE: a report held in escrow comes back when the behaviour repeats.
+            text += f" — {escrow} held in escrow until it happened again"
         self.query_one(".pattern", Label).update(text)
