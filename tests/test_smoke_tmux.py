@@ -131,9 +131,9 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 def test_the_demo_takes_a_report_locks_and_quits_in_an_80x24_terminal(
     terminal: Terminal, lock_at_once: bool
 ) -> None:
-    """Unlock with the shown passphrase, first contact, a report saved as C-0007, ctrl+l leaves
+    """Unlock with the shown passphrase, first contact, a report saved as C-0008, ctrl+l leaves
     only the unlock screen (no case id in any frame), ctrl+q exits 0. `lock-at-once` locks while
-    the "Saved as C-0007." toast is still up; the other waits for the toast to go first."""
+    the "Saved as C-0008." toast is still up; the other waits for the toast to go first."""
     terminal.wait_for("The passphrase is: demo")
     terminal.keys("demo", literal=True)
     terminal.keys("Enter")
@@ -149,9 +149,9 @@ def test_the_demo_takes_a_report_locks_and_quits_in_an_80x24_terminal(
     # ahead of it, and save a cut-short account or refuse an "empty" one.)
     terminal.wait_for(ACCOUNT)
     terminal.keys("C-s")
-    terminal.wait_for("C-0007")
+    terminal.wait_for("C-0008")
     if not lock_at_once:
-        terminal.wait_until_gone("Saved as C-0007")
+        terminal.wait_until_gone("Saved as C-0008")
 
     terminal.keys("C-l")
     terminal.wait_for("DemoCon 2026 — response team")

@@ -209,7 +209,7 @@ def test_init_with_a_bad_playbook_names_file_line_and_key(
     code, _, err = r("init", "--event", "E", "--member", "M", "--playbook", str(book))
     assert code == 1
     assert (
-        err == f"cocdesk: {book}, line 20: timing.idle_lock_minutes: must be a whole number from 1 to 240\n"
+        err == f"cocdesk: {book}, line 22: timing.idle_lock_minutes: must be a whole number from 1 to 240\n"
     )
     assert not (tmp_path / "d").exists()
 

@@ -321,6 +321,14 @@ def test_purge_leaves_no_ciphertext_or_sealed_key_of_the_case(tmp_path: Path) ->
     rows = session.db.execute("SELECT ciphertext FROM case_fields WHERE case_id = ?", [keep])
     kept = {bytes(r[0]) for r in rows}
     assert blobs and not blobs & kept
+    # A blind-index tag is a keyed hash of one normalised word or name: a word
+    # both reports share ("example", "smith") has the same tag in the control
+    # case, which rightly keeps it. Every other tag of the purged case must go.
+    rows = session.db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [keep])
+    still_indexed = {bytes(r[0]) for r in rows}
+    gone_tags = {bytes(r[0]) for r in session.db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [gone])}
+    assert gone_tags - still_indexed, "the purged case has tags of its own to look for"
+    blobs -= still_indexed
     cases.purge(gone)
     folder = tmp_path / "vault"
     open_left = [(p.name, len(b)) for p in files_under(folder) for b in blobs if b in p.read_bytes()]

@@ -76,7 +76,7 @@ def test_event_facts_are_filled_into_the_procedure() -> None:
         (
             "idle_lock_minutes = 5",
             "idle_lock_minutes = 0",
-            "event.toml, line 20: timing.idle_lock_minutes: must be",
+            "event.toml, line 22: timing.idle_lock_minutes: must be",
         ),
         (
             'code = "harassment"',

@@ -193,14 +193,23 @@ def test_first_contact_ticks_travel_with_the_case(cases: CaseService) -> None:
     assert cases.open_case(case_id).first_contact == ticks
 
 
-def test_moves_list_every_target_with_the_domain_reason(cases: CaseService) -> None:
+def test_moves_list_every_target_with_the_domain_reason(cases: CaseService, session: Session) -> None:
+    from cocdesk.domain.steps import Decision, Outcome
+    from cocdesk.service.steps import StepService
+
     case_id = cases.add_report(sample_report())
     moves = dict(cases.moves(case_id))
-    assert moves[Status.REFERRED] is None
-    assert moves[Status.IN_REVIEW] == "a review needs a meeting record with at least two members present"
+    assert moves[Status.REFERRED] == "say where the report was referred (decision screen)"
+    assert moves[Status.IN_REVIEW] == (
+        "a review needs a meeting record with at least two members present "
+        "who declared no conflict of interest"
+    )
     with pytest.raises(RuleRefused, match="a case that is reported cannot become closed"):
         cases.move(case_id, Status.CLOSED)
-    cases.move(case_id, Status.REFERRED)
+    with pytest.raises(RuleRefused, match="say where the report was referred"):
+        cases.move(case_id, Status.REFERRED)
+    StepService(session).decide(case_id, Decision(Outcome.REFERRED, referred_to="Venue security"))
+    assert dict(cases.moves(case_id))[Status.CLOSED] == "a case that is referred cannot become closed"
     view = cases.open_case(case_id)
     assert view.summary.status is Status.REFERRED and view.timeline[-1].what == "status → referred"
 
