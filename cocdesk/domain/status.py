@@ -53,6 +53,9 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
         if facts.deciders < 2:
             return f"a review needs a meeting record with {MEETING_NEEDED}"
         return None
+    if s == Status.REPORTED and target in (Status.DECIDED, Status.CLOSED):
+        # Recording the meeting moves the case to review: a decision comes after it.
+        return f"a decision needs a meeting record with {MEETING_NEEDED}"
     if s in (Status.REPORTED, Status.IN_REVIEW) and target == Status.REFERRED:
         if actor not in (Role.LEAD, Role.CHAIR):
             return "only a lead or the chair may refer a report elsewhere"
@@ -77,7 +80,7 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
         if actor != Role.LEAD:
             return "only a lead speaks with the reported person"
         if not facts.talk_recorded:
-            return "record the talk with the reported person first (follow-up screen)"
+            return "record the talk with the reported person, the actions told, first (follow-up screen)"
         return None
     if s == Status.DECIDED and target == Status.CLOSED:
         if actor not in (Role.LEAD, Role.CHAIR):
@@ -120,7 +123,7 @@ def facts_from(status: Status, steps: Steps, member_id: int) -> CaseFacts:
         outcome=decision.outcome if decision else None,
         actions=decision.codes if decision else (),
         referred_to=decision.referred_to if decision else "",
-        talk_recorded=steps.talk is not None and steps.talk.told_what_reported,
+        talk_recorded=steps.talk is not None and steps.talk.told_what_reported and steps.talk.actions_told,
         appeal_from=from_status,
         appeal_received=appeal is not None,
         appeal_answered=appeal is not None and not appeal.open,

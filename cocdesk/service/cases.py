@@ -139,7 +139,7 @@ class CaseService:
     def update_report(self, case_id: str, report: Report, clear_draft: bool = False) -> None:
         """Replace a case's report (intake corrections) in one transaction."""
         s = self.session
-        key = s.case_key(case_id)
+        key = self._case_key(case_id)
         at = s.now()
         with write(self._db):
             row = self.row(case_id)
@@ -155,7 +155,7 @@ class CaseService:
         if not text.strip():
             raise UsageProblem("the note is empty")
         s = self.session
-        key = s.case_key(case_id)
+        key = self._case_key(case_id)
         at = s.now()
         with write(self._db):
             row = self.row(case_id)
@@ -208,7 +208,7 @@ class CaseService:
                 raise RuleRefused(reason)
         changed = replace(row, updated_at=at, **plain)  # type: ignore[arg-type]
         if values:
-            self._seal_into(case_id, s.case_key(case_id), values)
+            self._seal_into(case_id, self._case_key(case_id), values)
             if row.fields:  # cases from before the manifest keep none
                 changed = changed.with_fields((*row.fields, *values))
         if target is not None and target != row.status:
@@ -221,7 +221,7 @@ class CaseService:
 
     def steps(self, case_id: str) -> Steps:
         """The case's recorded steps after intake (meeting, decision, talk…), decrypted."""
-        key = self.session.case_key(case_id)
+        key = self._case_key(case_id)
         blobs = case_store.fields(self._db, case_id, STEP_FIELDS)
         values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
         return _steps(case_id, values)
@@ -295,7 +295,7 @@ class CaseService:
 
     def _open_case(self, case_id: str) -> CaseView:
         row = self.row(case_id)
-        key = self.session.case_key(case_id)
+        key = self._case_key(case_id)
         blobs = case_store.fields(self._db, case_id)
         case_store.check_manifest(row, blobs)
         values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
@@ -329,6 +329,18 @@ class CaseService:
         with read(self._db):
             found = case_store.cases_with_tags(self._db, tags, self.session.member_id) - {excluding}
             return case_store.outcomes(self._db, {c for c in found if c})
+
+    def _case_key(self, case_id: str) -> bytes:
+        """This member's key to the case, only while they still hold a sealed copy of it.
+
+        A key opened earlier stays in the session's memory; a conflict of interest
+        declared since then deleted the member's copy, and with it their part in
+        the case, so the remembered key is dropped too.
+        """
+        s = self.session
+        if case_store.sealed_key(self._db, case_id, s.member_id) is None:
+            s.forget_case_key(case_id)
+        return s.case_key(case_id)
 
     def row(self, case_id: str) -> case_store.CaseRow:
         row = case_store.get(self._db, self.session.event_keys, case_id)

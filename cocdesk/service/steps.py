@@ -100,7 +100,22 @@ class StepService:
             target = (
                 Status.IN_REVIEW if row.status == Status.REPORTED and len(stamped.deciders) >= 2 else None
             )
-            self.cases.record(case_id, {"meeting": to_data(stamped)}, ("case.meeting",), target, steps)
+            # The member at the keyboard may be the one stepping out: their recusal
+            # binds from their next act, so the move this meeting allows is judged
+            # without their own declaration (they are no decider either way).
+            judged = replace(
+                stamped,
+                attendees=tuple(
+                    a for a in stamped.attendees if not (a.member_id == s.member_id and a.conflict)
+                ),
+            )
+            self.cases.record(
+                case_id,
+                {"meeting": to_data(stamped)},
+                ("case.meeting",),
+                target,
+                replace(steps, meeting=judged),
+            )
             for member_id in sorted(now_recused - earlier):
                 # Recusal is enforced by the key, not by the screen: the member's
                 # sealed copy goes, so no path of theirs opens the case again.

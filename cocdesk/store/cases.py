@@ -47,6 +47,9 @@ def case_id_for(seq: int) -> str:
 
 
 def _mac(keys: EventKeys, row: CaseRow) -> bytes:
+    # Action codes join with the outcome even without one: codes written into an
+    # undecided case's row must not pass as authentic.
+    decided = bool(row.outcome or row.actions)
     return keys.record_mac(
         canonical(
             (
@@ -60,8 +63,8 @@ def _mac(keys: EventKeys, row: CaseRow) -> bytes:
                 int(row.urgent),
                 row.holder,
                 # Later columns join the MAC only once set, so older records still verify.
-                *((",".join(row.fields),) if row.fields or row.outcome else ()),
-                *((row.outcome, ",".join(row.actions)) if row.outcome else ()),
+                *((",".join(row.fields),) if row.fields or decided else ()),
+                *((row.outcome, ",".join(row.actions)) if decided else ()),
             )
         )
     )

@@ -326,7 +326,9 @@ def test_purge_leaves_no_ciphertext_or_sealed_key_of_the_case(tmp_path: Path) ->
     # case, which rightly keeps it. Every other tag of the purged case must go.
     rows = session.db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [keep])
     still_indexed = {bytes(r[0]) for r in rows}
-    gone_tags = {bytes(r[0]) for r in session.db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [gone])}
+    gone_tags = {
+        bytes(r[0]) for r in session.db.execute("SELECT tag FROM blind_index WHERE case_id = ?", [gone])
+    }
     assert gone_tags - still_indexed, "the purged case has tags of its own to look for"
     blobs -= still_indexed
     cases.purge(gone)

@@ -69,6 +69,7 @@ EXPECTED_BLOB_COLUMNS = {
     ("audit", "detail"),
     ("audit", "hash"),
     ("drafts", "sealed"),
+    ("step_drafts", "sealed"),
 }
 # Blobs whose every bit must be caught by the operation that reads them (part A).
 # blind_index.tag has its own test below.
@@ -94,7 +95,7 @@ class SmallVault:
 
 def build_small_vault(folder: Path) -> SmallVault:
     """The vault on disk: lead, responder (added first, so both hold every case), two cases with a
-    note and a first-contact checklist each, and the lead's unsaved intake draft."""
+    note and a first-contact checklist each, and the lead's unsaved intake and meeting drafts."""
     desk = Desk.create(
         folder, "PyColorado 2026", LEAD, LEAD_PASSPHRASE, params=FAST_FOR_TESTS, clock=lambda: FROZEN
     )
@@ -107,6 +108,7 @@ def build_small_vault(folder: Path) -> SmallVault:
     service.add_note(first, "called the venue m1")
     service.add_note(second, "spoke with the speaker m2")
     DraftService(session).save({"description": "half-typed m3"})
+    DraftService(session, "step").save({"case": first, "step": "meeting", "notes": "half-typed m4"})
     names = {1: LEAD, 2: RESPONDER}
     return SmallVault(desk=desk, path=database_path(folder), case_ids=[first, second], names=names)
 
@@ -159,9 +161,10 @@ def probe_for(vault: SmallVault, table: str, row: dict[str, object]) -> Probe:
     if table == "case_keys":
         member_id, case_id = int(row["member_id"]), str(row["case_id"])  # type: ignore[call-overload]
         return lambda: vault.unlock(member_id).open_case(case_id)
-    if table == "drafts":
+    if table in ("drafts", "step_drafts"):
         member_id = int(row["member_id"])  # type: ignore[call-overload]
-        return lambda: DraftService(vault.unlock(member_id).session).load()
+        kind = "intake" if table == "drafts" else "step"
+        return lambda: DraftService(vault.unlock(member_id).session, kind).load()
     raise AssertionError(f"no probe for table {table}")
 
 
@@ -273,6 +276,9 @@ PLAIN_EDITS = [
     ("cases", "holder", 2),
     ("cases", "created_at", "2020-01-01T00:00:00Z"),
     ("cases", "updated_at", "2030-01-01T00:00:00Z"),
+    # The decision's outcome and action codes are plain (counted without a key), MACed all the same.
+    ("cases", "outcome", "escrow"),
+    ("cases", "actions", "ban"),
     ("members", "role", "chair"),
     ("members", "name", "Robyn"),
     ("members", "active", 0),
@@ -423,14 +429,15 @@ def logical_dump(path: Path, columns: dict[str, list[str]]) -> Dump:
 
 
 def a_draft_is_refused(folder: Path) -> bool:
-    """Whether loading some member's intake draft is refused (drafts are read by no CLI command)."""
+    """Whether loading some member's intake or step draft is refused (drafts are read by no CLI command)."""
     desk = Desk.open(folder)
     try:
         for name, passphrase in PASSPHRASES.items():
-            try:
-                DraftService(desk.unlock(name, passphrase)).load()
-            except IntegrityFailure:
-                return True
+            for kind in ("intake", "step"):
+                try:
+                    DraftService(desk.unlock(name, passphrase), kind).load()
+                except IntegrityFailure:
+                    return True
         return False
     finally:
         desk.close()

@@ -115,7 +115,7 @@ def test_no_action_cannot_be_combined_with_other_actions() -> None:
 
 def test_a_decision_is_only_made_after_the_meeting() -> None:
     assert refusal(replace(DECIDABLE, status=Status.REPORTED), Status.DECIDED, Role.LEAD) == (
-        "a case that is reported cannot become decided"
+        f"a decision needs a meeting record with {MEETING}"
     )
 
 
@@ -132,7 +132,7 @@ def test_escrow_closes_a_case_straight_from_review() -> None:
 
 def test_escrow_closes_from_in_review_only() -> None:
     assert refusal(replace(ESCROWED, status=Status.REPORTED), Status.CLOSED, Role.LEAD) == (
-        "a case that is reported cannot become closed"
+        f"a decision needs a meeting record with {MEETING}"
     )
 
 
@@ -143,15 +143,17 @@ def test_only_a_lead_communicates_and_only_after_the_talk() -> None:
     )
     assert refusal(TALKED, Status.COMMUNICATED, Role.CHAIR) == "only a lead speaks with the reported person"
     assert refusal(replace(TALKED, talk_recorded=False), Status.COMMUNICATED, Role.LEAD) == (
-        "record the talk with the reported person first (follow-up screen)"
+        "record the talk with the reported person, the actions told, first (follow-up screen)"
     )
     assert refusal(TALKED, Status.COMMUNICATED, Role.LEAD) is None
 
 
-def test_a_talk_counts_once_the_reported_person_was_told_what_was_reported() -> None:
-    steps = Steps(talk=Talk(told_what_reported=False, their_side="x"))
+def test_a_talk_counts_once_the_reported_person_was_told_what_was_reported_and_the_actions() -> None:
+    steps = Steps(talk=Talk(told_what_reported=False, their_side="x", actions_told=True))
     assert facts_from(Status.DECIDED, steps, 1).talk_recorded is False
     steps = Steps(talk=Talk(told_what_reported=True))
+    assert facts_from(Status.DECIDED, steps, 1).talk_recorded is False
+    steps = Steps(talk=Talk(told_what_reported=True, actions_told=True))
     assert facts_from(Status.DECIDED, steps, 1).talk_recorded is True
 
 
@@ -277,7 +279,10 @@ def test_no_case_moves_to_its_own_status(status: Status) -> None:
 
 def test_skipping_steps_is_refused_with_a_reason() -> None:
     assert refusal(CaseFacts(Status.REPORTED), Status.CLOSED, Role.CHAIR) == (
-        "a case that is reported cannot become closed"
+        f"a decision needs a meeting record with {MEETING}"
+    )
+    assert refusal(CaseFacts(Status.REPORTED), Status.COMMUNICATED, Role.LEAD) == (
+        "a case that is reported cannot become communicated"
     )
 
 

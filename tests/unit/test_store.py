@@ -29,6 +29,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         "0003_audit_by_case",
         "0004_case_field_manifest",
         "0005_case_outcome",
+        "0006_step_drafts",
     ]
     assert {"meta", "members", "cases", "case_keys", "case_fields", "blind_index", "audit", "drafts"} <= set(
         db.table_names()
