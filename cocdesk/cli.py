@@ -276,10 +276,12 @@ def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.exchange import case_export
     from cocdesk.service import CaseService
+    from cocdesk.service.access import AccessService
 
     desk, session = _unlocked(args)
     try:
         view = CaseService(session).open_case(args.case)
+        AccessService(session).record_opened(args.case)
         text = (
             case_export.to_json(view)
             if args.format == "json"

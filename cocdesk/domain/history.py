@@ -11,7 +11,10 @@ LABELS = {
     "case.purged": "case purged (crypto-shredded)",
     "case.note": "note added",
     "case.meeting": "response meeting recorded",
-    "case.recused": "declared a conflict of interest; stepped out",
+    "case.recused": "recorded a conflict of interest of {subject}, who stepped out",
+    "case.rekeyed": "case re-keyed (a copy of the old key opens nothing now)",
+    "case.recusal_lifted": "lifted the recusal of {subject}",
+    "case.opened": "case opened",
     "case.decided": "decision recorded",
     "case.escrow": "held in escrow (nothing happens unless it repeats)",
     "case.referred": "referred elsewhere",
@@ -27,7 +30,8 @@ LABELS = {
 }
 
 
-def label(kind: str) -> str:
+def label(kind: str, subject: str = "?") -> str:
+    """The words for an entry; `subject` names the member an entry is about, if any."""
     if kind.startswith("case.status."):
         return "status → " + kind.removeprefix("case.status.").replace("_", " ")
-    return LABELS.get(kind, kind)
+    return LABELS.get(kind, kind).replace("{subject}", subject)

@@ -1,10 +1,12 @@
 """The privacy check of announcements and public summaries (PROCEDURE.md §9).
 
-Every person in every case leaves "mention" entries in the blind index: their
-full name and each word of it, badge, affiliation, e-mail addresses and other
+Every person in a case is described by "mention" values: their full name and
+each word of it, badge, affiliation, appearance, e-mail addresses and other
 contact details, each normalised. A draft is checked by normalising every run
-of one to four of its words the same way and asking the index for a match, so
-no case is decrypted and nothing but the draft's own words is revealed.
+of one to four of its words the same way and looking for a match among the
+mention values of every case the member holds (decrypted in memory, never
+indexed: an index of single name words would let anyone holding the event key
+test a list of names against every case).
 """
 
 from __future__ import annotations

@@ -69,19 +69,19 @@ class Report:
         return list(dict.fromkeys(found))
 
     def mentions(self) -> list[tuple[str, str]]:
-        """Every person named in the report, for the privacy check of public texts."""
+        """Every person named in the report, for the privacy check of public texts.
+
+        Never indexed: single words of names would let anyone with the event key
+        test a list of names against every case. The check decrypts instead.
+        """
         values: list[str] = []
         r = self.reporter
         values += mention_values(r.name, "", r.contact)
         for p in self.reported:
-            values += mention_values(p.name, p.badge, p.affiliation)
+            values += mention_values(p.name, p.badge, p.affiliation, p.appearance)
         for w in self.witnesses:
             values += mention_values(w.name, "", w.contact)
         return [(MENTION, v) for v in dict.fromkeys(values)]
-
-    def index_entries(self) -> list[tuple[str, str]]:
-        """All (kind, value) pairs the blind index holds for this report."""
-        return [*self.identifiers(), *self.mentions()]
 
 
 REPORT_KEYS = (

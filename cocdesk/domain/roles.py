@@ -52,3 +52,26 @@ def may_announce(role: Role, delegate: bool) -> str | None:
 
 def may_name_delegate(role: Role) -> str | None:
     return None if role == Role.CHAIR else "only the chair names delegates for announcements"
+
+
+def recusal_problem(actor_id: int, actor_role: Role, declared: set[int], keepers: list[Role]) -> str | None:
+    """None if these conflicts of interest may be recorded; otherwise why not.
+
+    `declared` are the members newly stepping out; `keepers` the roles of the
+    members who keep the case afterwards.
+    """
+    if declared - {actor_id} and actor_role not in (Role.LEAD, Role.CHAIR):
+        return (
+            "each member declares their own conflict of interest; "
+            "only a lead or the chair records one for someone else"
+        )
+    if not any(role in (Role.LEAD, Role.CHAIR) for role in keepers):
+        return (
+            "a lead or the chair without a conflict of interest must keep the case, "
+            "to be able to lift a recusal"
+        )
+    return None
+
+
+def may_lift_recusal(role: Role) -> str | None:
+    return None if role in (Role.LEAD, Role.CHAIR) else "only a lead or the chair lifts a recusal"

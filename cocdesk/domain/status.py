@@ -109,13 +109,18 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
     return f"a case that is {s.value.replace('_', ' ')} cannot become {target.value.replace('_', ' ')}"
 
 
-def facts_from(status: Status, steps: Steps, member_id: int) -> CaseFacts:
-    """The facts of a case as its recorded steps tell them, for member `member_id`."""
+def facts_from(status: Status, steps: Steps, member_id: int, recused: set[int] | None = None) -> CaseFacts:
+    """The facts of a case as its recorded steps tell them, for member `member_id`.
+
+    `recused` is who is recused now (a lead may have lifted a recusal the meeting
+    record still shows); without it, the meeting record's declarations count.
+    """
     meeting, decision, appeal = steps.meeting, steps.decision, steps.appeal
     from_status = None
     if appeal is not None and appeal.from_status in Status.__members__.values():
         from_status = Status(appeal.from_status)
-    recused = {a.member_id for a in meeting.recused} if meeting else set()
+    if recused is None:
+        recused = {a.member_id for a in meeting.recused} if meeting else set()
     return CaseFacts(
         status=status,
         deciders=len(meeting.deciders) if meeting else 0,

@@ -244,7 +244,9 @@ def _optional_string(r: _Reader, data: dict[str, Any], key: str, path: str) -> s
 def _templates(r: _Reader, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """The message templates; an event's file may leave them out and use the default's."""
     if "templates" not in data:
-        if r.source == DEFAULT_NAME:
+        # An event's file, or a playbook stored by an older cocdesk, takes the
+        # shipped default's; only the shipped file itself must carry them.
+        if r.text == default_text():
             raise r.fail("templates", "missing table")
         return load_default().templates
     table = r.table(data, "templates")

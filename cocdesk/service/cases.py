@@ -8,14 +8,15 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from cocdesk.domain.history import label
+from cocdesk.domain.privacy import mention_values
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
 from cocdesk.domain.roles import may_purge
 from cocdesk.domain.status import Status, facts_from, refusal
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
 from cocdesk.domain.steps import Steps, steps_from
-from cocdesk.errors import IntegrityFailure, NotFound, RuleRefused, UsageProblem
+from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.session import Session
-from cocdesk.store import audit
+from cocdesk.store import audit, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
@@ -171,7 +172,7 @@ class CaseService:
     def moves(self, case_id: str) -> list[tuple[Status, str | None]]:
         """Every status the case could move to next, each with the reason it may not (or None)."""
         row = self.row(case_id)
-        facts = facts_from(row.status, self.steps(case_id), self.session.member_id)
+        facts = facts_from(row.status, self.steps(case_id), self.session.member_id, self._recused(case_id))
         return [
             (target, refusal(facts, target, self.session.role))
             for target in Status
@@ -202,7 +203,8 @@ class CaseService:
         row = self.row(case_id)
         at = s.now()
         if target is not None and target != row.status:
-            facts = facts_from(row.status, steps if steps is not None else self.steps(case_id), s.member_id)
+            known = steps if steps is not None else self.steps(case_id)
+            facts = facts_from(row.status, known, s.member_id, self._recused(case_id))
             reason = refusal(facts, target, s.role)
             if reason:
                 raise RuleRefused(reason)
@@ -242,6 +244,21 @@ class CaseService:
                 found[row.id] = " ".join(parts).casefold()
         return found
 
+    def people_mentioned(self) -> set[str]:
+        """The mention values (privacy.py) of every person in every case this member holds.
+
+        Decrypted in memory for one check and dropped: never stored, never indexed.
+        """
+        s = self.session
+        found: set[str] = set()
+        with read(self._db):
+            for case_id, sealed in case_store.sealed_keys_for(self._db, s.member_id).items():
+                key = s.open_case_key(case_id, sealed)
+                blobs = case_store.fields(self._db, case_id, PEOPLE_FIELDS)
+                people = {n: decode_value(open_field(key, case_id, n, b)) for n, b in blobs.items()}
+                found.update(_mentioned(people))
+        return found
+
     def purge(self, case_id: str) -> None:
         """Crypto-shred a case: every sealed copy of its key and every ciphertext goes.
 
@@ -270,7 +287,7 @@ class CaseService:
     def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
         self._seal_into(case_id, case_key, sealed_values(report))
         keys = self.session.event_keys
-        case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.index_entries()])
+        case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.identifiers()])
 
     def _recipients(self) -> list[member_store.MemberRow]:
         """Active members to seal a new case key to, each record checked first."""
@@ -311,8 +328,9 @@ class CaseService:
             raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
         names = self._names()
         timeline = tuple(
-            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind))
+            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind, _subject(e.detail, names)))
             for e in audit.entries(self._db, case_id)
+            if e.kind != "case.opened"  # reads are counted in the case's access list instead
         )
         return CaseView(_summary(row, names), report, timeline, notes, ticks, steps)
 
@@ -328,7 +346,10 @@ class CaseService:
         tags = [keys.blind_tag(kind, value) for kind, value in identifiers]
         with read(self._db):
             found = case_store.cases_with_tags(self._db, tags, self.session.member_id) - {excluding}
-            return case_store.outcomes(self._db, {c for c in found if c})
+            return case_store.outcomes(self._db, self.session.event_keys, {c for c in found if c})
+
+    def _recused(self, case_id: str) -> set[int]:
+        return recusals.for_case(self._db, self.session.event_keys, case_id)
 
     def _case_key(self, case_id: str) -> bytes:
         """This member's key to the case, only while they still hold a sealed copy of it.
@@ -340,6 +361,8 @@ class CaseService:
         s = self.session
         if case_store.sealed_key(self._db, case_id, s.member_id) is None:
             s.forget_case_key(case_id)
+            if s.member_id in self._recused(case_id):
+                raise NotAMember(f"{s.member_name} stepped out of {case_id} (a conflict of interest)")
         return s.case_key(case_id)
 
     def row(self, case_id: str) -> case_store.CaseRow:
@@ -369,6 +392,34 @@ def _steps(case_id: str, values: dict[str, object]) -> Steps:
         return steps_from(values)
     except (TypeError, ValueError):
         raise IntegrityFailure(f"{case_id} holds a step record of the wrong shape") from None
+
+
+PEOPLE_FIELDS = ("reporter", "reported", "witnesses")
+
+
+def _subject(detail: bytes | None, names: dict[int, str]) -> str:
+    """The member an audit entry is about (a recusal's), named; the detail holds their id."""
+    if detail and detail.isdigit():
+        return names.get(int(detail), "?")
+    return "?"
+
+
+def _mentioned(people: dict[str, object]) -> list[str]:
+    """Mention values of the reporter, reported people and witnesses of one case."""
+
+    def text(record: object, key: str) -> str:
+        value = record.get(key, "") if isinstance(record, dict) else ""
+        return value if isinstance(value, str) else ""
+
+    reporter = people.get("reporter")
+    found = mention_values(text(reporter, "name"), "", text(reporter, "contact"))
+    for p in _as_list(people.get("reported", [])):
+        found += mention_values(
+            text(p, "name"), text(p, "badge"), text(p, "affiliation"), text(p, "appearance")
+        )
+    for w in _as_list(people.get("witnesses", [])):
+        found += mention_values(text(w, "name"), "", text(w, "contact"))
+    return found
 
 
 def _as_list(value: object) -> list[object]:

@@ -9,7 +9,7 @@ from cocdesk.errors import CocdeskError
 from cocdesk.service.cases import CaseService
 from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
-from cocdesk.store import audit, meta
+from cocdesk.store import audit, meta, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store.schema import schema_problems
@@ -38,6 +38,10 @@ def verify(session: Session) -> list[str]:
     problems.extend(audit.verify_chain(db, session.event_keys))
     try:
         meta.check(db, session.event_keys)
+    except CocdeskError as exc:
+        problems.append(str(exc))
+    try:
+        recusals.check_all(db, session.event_keys)
     except CocdeskError as exc:
         problems.append(str(exc))
     try:
@@ -77,7 +81,7 @@ def verify(session: Session) -> list[str]:
         except CocdeskError as exc:
             problems.append(str(exc))
             continue
-        expected = {keys.blind_tag(kind, value) for kind, value in view.report.index_entries()}
+        expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
         if case_store.tags(db, case_id) != expected:
             problems.append(f"{case_id}: its blind-index entries were altered")
     for kind in ("intake", "step"):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from cocdesk.domain.decision import decision_problem
-from cocdesk.domain.privacy import MENTION, candidates
+from cocdesk.domain.privacy import candidates
 from cocdesk.domain.roles import may_announce, may_handle_appeal, may_name_delegate, may_talk_to_reported
-from cocdesk.domain.status import Status, facts_from
+from cocdesk.domain.status import Status
 from cocdesk.domain.steps import (
     Announcement,
     Appeal,
@@ -28,12 +28,13 @@ from cocdesk.domain.steps import (
 )
 from cocdesk.errors import NotFound, RuleRefused, UsageProblem
 from cocdesk.playbook import Playbook
+from cocdesk.service.access import recuse_in
 from cocdesk.service.cases import CaseService
 from cocdesk.service.session import Session
-from cocdesk.store import audit, meta
+from cocdesk.store import audit, meta, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import read, write
+from cocdesk.store.connection import checkpoint, read, write
 
 DELEGATES = "announcement_delegates"
 
@@ -79,13 +80,13 @@ class StepService:
         s = self.session
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             known = {m.id for m in member_store.all_members(self._db) if m.active}
             if any(a.member_id not in known for a in meeting.attendees):
                 raise UsageProblem("an attendee is not an active member of the team")
             if len({a.member_id for a in meeting.attendees}) != len(meeting.attendees):
                 raise UsageProblem("a member is listed twice in the attendance")
-            earlier = {a.member_id for a in before.meeting.recused} if before.meeting else set()
+            earlier = recusals.for_case(self._db, s.event_keys, case_id)
             now_recused = {a.member_id for a in meeting.recused}
             if earlier - now_recused:
                 raise RuleRefused(
@@ -116,13 +117,13 @@ class StepService:
                 target,
                 replace(steps, meeting=judged),
             )
-            for member_id in sorted(now_recused - earlier):
-                # Recusal is enforced by the key, not by the screen: the member's
-                # sealed copy goes, so no path of theirs opens the case again.
-                case_store.remove_sealed_key(self._db, case_id, member_id)
-                audit.append(self._db, s.event_keys, s.now(), member_id, "case.recused", case_id)
+            # Recusal is enforced by the key, not by the screen: the member's sealed
+            # copy goes and the case is re-keyed, so no path of theirs opens it again.
+            recuse_in(s, case_id, now_recused - earlier)
         if s.member_id in now_recused:
             s.forget_case_key(case_id)
+        if now_recused - earlier:
+            checkpoint(self._db)  # the WAL still holds the old ciphertexts until now
         return target is not None
 
     def patterns(self, case_id: str) -> list[Pattern]:
@@ -132,7 +133,7 @@ class StepService:
             report = self.cases.open_case(case_id).report
             tags = [s.event_keys.blind_tag(k, v) for k, v in report.identifiers()]
             found = case_store.cases_with_tags(self._db, tags, s.member_id) - {case_id}
-            outcomes = case_store.outcomes(self._db, found)
+            outcomes = case_store.outcomes(self._db, self.session.event_keys, found)
             rows = [self.cases.row(c) for c in sorted(found)]
         return [Pattern(r.id, r.created_at, r.status, outcomes.get(r.id, "")) for r in rows]
 
@@ -145,7 +146,7 @@ class StepService:
             raise UsageProblem(problem)
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             row = self.cases.row(case_id)
             target = {
                 Outcome.ACTIONS: Status.DECIDED,
@@ -180,7 +181,7 @@ class StepService:
             raise RuleRefused(reason)
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             row = self.cases.row(case_id)
             if row.status not in (Status.DECIDED, Status.COMMUNICATED, Status.CLOSED, Status.APPEALED):
                 raise RuleRefused("the talk follows the decision: record the decision first")
@@ -196,7 +197,7 @@ class StepService:
         s = self.session
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             if before.decision is None:
                 raise RuleRefused("the reporter hears the outcome once there is a decision")
             stamped = replace(followup, at=s.now(), by=s.member_name)
@@ -215,7 +216,7 @@ class StepService:
             raise UsageProblem("write what the appeal says (a summary is enough)")
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             row = self.cases.row(case_id)
             if before.appeal is not None and before.appeal.open:
                 raise RuleRefused("an appeal is already open on this case")
@@ -238,7 +239,7 @@ class StepService:
             raise UsageProblem("write the chair's answer")
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             appeal = before.appeal
             if appeal is None or not appeal.open:
                 raise RuleRefused("there is no open appeal on this case")
@@ -261,7 +262,7 @@ class StepService:
         s = self.session
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             old = before.announcement or Announcement()
             if old.made_at:
                 raise RuleRefused("this announcement was made; it is kept as it was")
@@ -277,20 +278,16 @@ class StepService:
             self.cases.record(case_id, {"announcement": to_data(new)}, ("case.announcement_draft",))
 
     def privacy_flags(self, text: str) -> list[str]:
-        """The words of `text` that name, or may name, someone held in any case."""
-        keys = self.session.event_keys
-        pairs = candidates(text)
-        tags = {keys.blind_tag(MENTION, form): phrase for phrase, form in pairs}
-        with read(self._db):
-            present = case_store.any_tags_present(self._db, tags)
-        return list(dict.fromkeys(tags[t] for t in tags if t in present))
+        """The words of `text` that name, or may name, someone in any case this member holds."""
+        mentioned = self.cases.people_mentioned()
+        return list(dict.fromkeys(phrase for phrase, form in candidates(text) if form in mentioned))
 
     def mark_ready(self, case_id: str) -> None:
         """A draft is ready only when the privacy check finds nobody in it."""
         s = self.session
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             ann = before.announcement
             if ann is None or not ann.draft.strip():
                 raise RuleRefused("write the announcement first")
@@ -308,16 +305,22 @@ class StepService:
             raise RuleRefused(reason)
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             ann = before.announcement
             if ann is None or not ann.ready_at:
                 raise RuleRefused("mark the draft ready first (it passes the privacy check)")
             if ann.made_at:
                 raise RuleRefused("this announcement was already made")
+            # Cases may have come in since it was marked ready: check again.
+            flags = self.privacy_flags(f"{ann.draft}\n{ann.upset_note}")
+            if flags:
+                raise RuleRefused(f"the draft names or may name someone in a case: {', '.join(flags[:5])}")
             made = replace(ann, made_at=s.now(), made_by=s.member_name)
             self.cases.record(case_id, {"announcement": to_data(made)}, ("case.announced",))
 
     def delegates(self) -> set[int]:
+        # Checked on every read, not only at unlock: an edit made meanwhile is refused.
+        meta.check(self._db, self.session.event_keys)
         raw = meta.get(self._db, DELEGATES) or ""
         return {int(part) for part in raw.split(",") if part.isdigit()}
 
@@ -331,7 +334,7 @@ class StepService:
             member = member_store.by_name(self._db, name)
             if member is None or not member.active:
                 raise NotFound(f"there is no active member called '{name}'")
-            chosen = sorted(self.delegates() | {member.id})
+            chosen = sorted(self.delegates() | {member.id})  # checks the settings' MAC first
             meta.put(self._db, DELEGATES, ",".join(str(i) for i in chosen))
             meta.seal(self._db, s.event_keys)
             audit.append(self._db, s.event_keys, s.now(), s.member_id, "member.delegate")
@@ -349,14 +352,16 @@ class StepService:
     def save_message(self, case_id: str, name: str, text: str) -> None:
         with write(self._db):
             before = self.cases.steps(case_id)
-            self._not_recused(before)
+            self._not_recused(case_id)
             kept = dict(before.messages)
             kept[name] = text
             self.cases.record(case_id, {"messages": [[k, v] for k, v in kept.items()]}, ("case.message",))
 
-    def _not_recused(self, steps: Steps) -> None:
-        facts = facts_from(Status.NEW, steps, self.session.member_id)
-        if facts.actor_recused:
+    def _not_recused(self, case_id: str) -> None:
+        # A recused member holds no key and cannot get this far; this is the
+        # second lock on the door, read from the recusal record.
+        s = self.session
+        if s.member_id in recusals.for_case(self._db, s.event_keys, case_id):
             raise RuleRefused("you declared a conflict of interest in this case and take no further part")
 
 

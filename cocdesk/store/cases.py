@@ -100,6 +100,7 @@ def next_seq(db: sqlite_utils.Database, keys: EventKeys) -> int:
     Numbers only ever go up: a purged case's id is never handed out again, so
     the audit log's entries for it can never be mistaken for a new case's.
     """
+    meta.check(db, keys)  # never re-MAC settings someone edited while the vault was open
     in_cases = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM cases").fetchone()[0])
     seq = max(in_cases, int(meta.get(db, LAST_SEQ) or 0)) + 1
     meta.put(db, LAST_SEQ, str(seq))
@@ -217,26 +218,14 @@ def cases_with_tags(db: sqlite_utils.Database, tags: Iterable[bytes], member_id:
     return {str(r[0]) for r in cursor}
 
 
-def outcomes(db: sqlite_utils.Database, case_ids: Iterable[str]) -> dict[str, str]:
-    """The plain decision outcome of each case ("" if undecided), for pattern lines."""
+def outcomes(db: sqlite_utils.Database, keys: EventKeys, case_ids: Iterable[str]) -> dict[str, str]:
+    """The decision outcome of each case ("" if undecided), each row's MAC checked first."""
     ids = list(case_ids)
     if not ids:
         return {}
     marks = ",".join("?" * len(ids))
-    cursor = db.execute(f"SELECT id, outcome FROM cases WHERE id IN ({marks})", ids)
-    return {str(i): str(o or "") for i, o in cursor}
-
-
-def any_tags_present(db: sqlite_utils.Database, tags: Iterable[bytes]) -> set[bytes]:
-    """Which of `tags` appear anywhere in the index, in any case (the privacy check)."""
-    wanted = list(dict.fromkeys(tags))
-    present: set[bytes] = set()
-    for start in range(0, len(wanted), 500):  # under SQLite's limit on parameters
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        cursor = db.execute(f"SELECT DISTINCT tag FROM blind_index WHERE tag IN ({marks})", chunk)
-        present.update(bytes(r[0]) for r in cursor)
-    return present
+    cursor = db.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({marks})", ids)
+    return {row.id: row.outcome for row in (_checked(keys, raw) for raw in cursor)}
 
 
 def remove_sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int) -> None:
@@ -249,6 +238,6 @@ def key_holders(db: sqlite_utils.Database, case_id: str) -> set[int]:
 
 def delete(db: sqlite_utils.Database, case_id: str) -> None:
     """Every row of a case: fields, index tags, sealed keys, then the case itself."""
-    for table in ("case_fields", "blind_index", "case_keys"):
+    for table in ("case_fields", "blind_index", "case_keys", "recusals"):
         db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
     db.execute("DELETE FROM cases WHERE id = ?", [case_id])

@@ -135,6 +135,18 @@ def _step_drafts(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0007_recusals")
+def _recusals(db: sqlite_utils.Database) -> None:
+    # Who stepped out of which case (never why). The key side is the deleted
+    # sealed copy; this record lets the case view and the queue say so.
+    db.table("recusals").create(
+        {"case_id": str, "member_id": int, "at": str, "mac": bytes},
+        pk=("case_id", "member_id"),
+        foreign_keys=[("case_id", "cases", "id"), ("member_id", "members", "id")],
+        not_null={"at", "mac"},
+    )
+
+
 def expected_schema() -> set[tuple[str, str, str, str]]:
     """(type, name, table, sql) of every table and index a fresh vault has."""
     fresh = scratch_database()

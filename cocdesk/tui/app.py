@@ -39,6 +39,7 @@ from cocdesk.tui.screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
     from cocdesk.service import CaseService, Desk, Session
+    from cocdesk.service.access import AccessService
     from cocdesk.service.drafts import DraftService
     from cocdesk.service.steps import StepService
 
@@ -97,6 +98,7 @@ class CocdeskApp(App[None]):
         self.drafts: DraftService | None = None
         self.steps: StepService | None = None
         self.step_drafts: DraftService | None = None
+        self.access: AccessService | None = None
         self.last_input = idle_clock()
 
     # -- start-up --------------------------------------------------------------------
@@ -189,6 +191,7 @@ class CocdeskApp(App[None]):
                 screen.show_error(str(message.error))
             return
         from cocdesk.service import CaseService
+        from cocdesk.service.access import AccessService
         from cocdesk.service.drafts import DraftService
         from cocdesk.service.steps import StepService
 
@@ -204,7 +207,8 @@ class CocdeskApp(App[None]):
             f"{self.desk.event_name} · {message.session.member_name} ({message.session.role.value})"
         )
         self.last_input = self.idle_clock()
-        self.switch_screen(QueueScreen(self.cases, self.desk.playbook, self.clock))
+        self.access = AccessService(message.session)
+        self.switch_screen(QueueScreen(self.cases, self.desk.playbook, self.clock, self.access.recused_from))
         try:
             draft = self.drafts.load()
         except CocdeskError as exc:
@@ -235,8 +239,8 @@ class CocdeskApp(App[None]):
             with contextlib.suppress(CocdeskError):
                 self.step_drafts.discard()
             return
-        assert self.desk is not None
-        self.push_screen(CaseScreen(view, self.desk.playbook, patterns))
+        assert self.desk is not None and self.access is not None
+        self.push_screen(CaseScreen(view, self.desk.playbook, patterns, self.access.access(case_id)))
         self.open_step(what, case_id, draft=draft.get("state"))
         self.notify(
             "Your unsaved changes were kept as a sealed draft; here they are.", title="Draft restored"
@@ -252,8 +256,13 @@ class CocdeskApp(App[None]):
         if isinstance(case_id, str):
             try:
                 editing = (case_id, self.cases.open_case(case_id).report)
-            except CocdeskError:
-                editing = None
+            except CocdeskError as exc:
+                # An edit of a case this member can no longer open (stepped out,
+                # purged) must not come back as a new report carrying its text.
+                with contextlib.suppress(CocdeskError):
+                    self.drafts.discard()
+                self.notify(f"Your unsaved edit of {case_id} was set aside: {exc}", severity="error")
+                return
         self.push_screen(
             IntakeScreen(
                 self.cases,
@@ -335,14 +344,21 @@ class CocdeskApp(App[None]):
     @on(QueueScreen.OpenCase)
     @on(MeetingScreen.OpenCase)
     def open_case(self, message: QueueScreen.OpenCase | MeetingScreen.OpenCase) -> None:
-        assert self.cases and self.steps and self.desk
+        assert self.cases and self.steps and self.desk and self.access
+        case_id = message.case_id
         try:
-            view = self.cases.open_case(message.case_id)
-            patterns = self.steps.patterns(message.case_id)
+            if case_id in self.access.recused_from():
+                raise CocdeskError(
+                    f"you stepped out of {case_id} (a conflict of interest): it stays closed to you"
+                )
+            view = self.cases.open_case(case_id)
+            patterns = self.steps.patterns(case_id)
+            self.access.record_opened(case_id)
+            access = self.access.access(case_id)
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot open the case", severity="error")
             return
-        self.push_screen(CaseScreen(view, self.desk.playbook, patterns))
+        self.push_screen(CaseScreen(view, self.desk.playbook, patterns, access))
 
     @on(CaseScreen.Request)
     def case_request(self, message: CaseScreen.Request) -> None:
@@ -396,10 +412,11 @@ class CocdeskApp(App[None]):
 
     def refresh_case(self, case_id: str) -> None:
         """Redraw the case screen showing `case_id`, if there is one."""
-        assert self.cases and self.steps
+        assert self.cases and self.steps and self.access
         for screen in self.screen_stack:
             if isinstance(screen, CaseScreen) and screen.view.summary.id == case_id:
-                screen.show(self.cases.open_case(case_id), self.steps.patterns(case_id))
+                view, patterns = self.cases.open_case(case_id), self.steps.patterns(case_id)
+                screen.show(view, patterns, self.access.access(case_id))
 
     # -- the steps after intake: meeting, decision, follow-up ---------------------------
     def open_step(self, what: str, case_id: str, tab: str = "talk", draft: object = None) -> None:
@@ -407,8 +424,10 @@ class CocdeskApp(App[None]):
         view = self.cases.open_case(case_id)
         playbook, drafts = self.desk.playbook, self.step_drafts
         if what == "meeting":
+            assert self.access is not None
             team, patterns = self.steps.team(), self.steps.patterns(case_id)
-            screen: StepForm = MeetingScreen(view, team, patterns, playbook, drafts, draft)
+            out = self.access.recused(case_id)
+            screen: StepForm = MeetingScreen(view, team, patterns, playbook, drafts, draft, out)
         elif what == "decision":
             if view.steps.decision is not None:
                 self.notify(
@@ -551,7 +570,7 @@ class CocdeskApp(App[None]):
         finally:
             # Whatever happened to the draft, the lock happens.
             self.session.lock()
-            self.session = self.cases = self.drafts = self.steps = self.step_drafts = None
+            self.session = self.cases = self.drafts = self.steps = self.step_drafts = self.access = None
             self.workers.cancel_all()
         if self.desk is not None:
             self.desk.checkpoint()

@@ -43,6 +43,7 @@ from cocdesk.domain.roles import Role
 from cocdesk.errors import IntegrityFailure
 from cocdesk.paths import database_path
 from cocdesk.service import CaseService, Desk, TeamService
+from cocdesk.service.access import AccessService
 from cocdesk.service.cases import Tick
 from cocdesk.service.drafts import DraftService
 from cocdesk.service.integrity import verify
@@ -70,6 +71,7 @@ EXPECTED_BLOB_COLUMNS = {
     ("audit", "hash"),
     ("drafts", "sealed"),
     ("step_drafts", "sealed"),
+    ("recusals", "mac"),
 }
 # Blobs whose every bit must be caught by the operation that reads them (part A).
 # blind_index.tag has its own test below.
@@ -107,6 +109,8 @@ def build_small_vault(folder: Path) -> SmallVault:
     second = service.add_report(sample_report("m2", urgent=True, category="threat", witnesses=()), ticks)
     service.add_note(first, "called the venue m1")
     service.add_note(second, "spoke with the speaker m2")
+    responder = desk.unlock(RESPONDER, RESPONDER_PASSPHRASE)
+    AccessService(responder).declare_conflict(second)
     DraftService(session).save({"description": "half-typed m3"})
     DraftService(session, "step").save({"case": first, "step": "meeting", "notes": "half-typed m4"})
     names = {1: LEAD, 2: RESPONDER}
@@ -161,6 +165,9 @@ def probe_for(vault: SmallVault, table: str, row: dict[str, object]) -> Probe:
     if table == "case_keys":
         member_id, case_id = int(row["member_id"]), str(row["case_id"])  # type: ignore[call-overload]
         return lambda: vault.unlock(member_id).open_case(case_id)
+    if table == "recusals":
+        lead_app, case_id = vault.unlock(1), str(row["case_id"])
+        return lambda: AccessService(lead_app.session).recused(case_id)
     if table in ("drafts", "step_drafts"):
         member_id = int(row["member_id"])  # type: ignore[call-overload]
         kind = "intake" if table == "drafts" else "step"
@@ -466,8 +473,8 @@ def one_flip(folder: Path, pristine: Pristine, offset: int, mask: int) -> FlipRu
     code, _, err = run_cli(folder, LEAD, "verify")
     if code != exit_codes.OK:
         return FlipRun(offset, mask, code, err)
-    e_code, e_out, e_err = run_cli(folder, LEAD, "export", "C-0001", "--format", "json")
-    identical = e_code == exit_codes.OK and e_out == pristine.export
+    # The stored rows are read before the export: an export records that the case
+    # was opened (an audit entry), which is the export's own write, not the flip's.
     try:
         dump = logical_dump(database_path(folder), pristine.columns)
         changed = tuple(
@@ -476,6 +483,8 @@ def one_flip(folder: Path, pristine: Pristine, offset: int, mask: int) -> FlipRu
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         # (The sqlite3 module raises UnicodeDecodeError when SQLite's message is not UTF-8.)
         changed = (f"(unreadable: {type(exc).__name__}: {exc})",)
+    e_code, e_out, e_err = run_cli(folder, LEAD, "export", "C-0001", "--format", "json")
+    identical = e_code == exit_codes.OK and e_out == pristine.export
     if not changed:
         return FlipRun(offset, mask, code, err, e_code, e_err, identical)
     # Some blobs only their owner can authenticate (the responder's sealed keys, a draft):
@@ -520,6 +529,7 @@ def random_flips(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlipCampa
         work = base / "check"
         work.mkdir()
         place(work, data)
+        assert run_cli(work, LEAD, "verify")[0] == exit_codes.OK
         code, export, err = run_cli(work, LEAD, "export", "C-0001", "--format", "json")
         assert (code, err) == (exit_codes.OK, ""), err
         assert run_cli(work, LEAD, "verify")[0] == exit_codes.OK

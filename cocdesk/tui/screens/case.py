@@ -17,6 +17,7 @@ from cocdesk.tui.times import when
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
+    from cocdesk.service.access import Access
     from cocdesk.service.cases import CaseView
     from cocdesk.service.steps import Pattern
 
@@ -52,11 +53,18 @@ class CaseScreen(Screen[None]):
             self.what = what
             self.case_id = case_id
 
-    def __init__(self, view: CaseView, playbook: Playbook, patterns: list[Pattern] | None = None) -> None:
+    def __init__(
+        self,
+        view: CaseView,
+        playbook: Playbook,
+        patterns: list[Pattern] | None = None,
+        access: Access | None = None,
+    ) -> None:
         super().__init__()
         self.view = view
         self.playbook = playbook
         self.patterns = patterns or []
+        self.access = access
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,11 +74,15 @@ class CaseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.show(self.view)
 
-    def show(self, view: CaseView, patterns: list[Pattern] | None = None) -> None:
+    def show(
+        self, view: CaseView, patterns: list[Pattern] | None = None, access: Access | None = None
+    ) -> None:
         """(Re)draw from a fresh view, e.g. after a note or a move."""
         self.view = view
         if patterns is not None:
             self.patterns = patterns
+        if access is not None:
+            self.access = access
         body = self.query_one("#case-body", VerticalScroll)
         body.remove_children()
         body.mount_all(list(self._parts(view)))
@@ -153,6 +165,13 @@ class CaseScreen(Screen[None]):
         section("Notes", [f"{when(n.at)} {n.who}:\n{n.text}" for n in view.notes], "No notes yet.")
         for title, lines in step_sections(view, self.playbook):
             section(title, lines)
+        if self.access is not None:
+            a = self.access
+            lines = [f"Holds the key: {', '.join(a.holders) or 'nobody'}"]
+            if a.recused:
+                lines.append(f"Stepped out (conflict of interest, no reason asked): {', '.join(a.recused)}")
+            lines += [f"Opened by {who}: {n}×, last {when(at)}" for who, n, at in a.opened]
+            section("Who has access", lines)
         section("Timeline", [f"{when(t.at)}  {t.who}: {t.what}" for t in view.timeline])
         return out
 

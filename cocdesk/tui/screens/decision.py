@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from cocdesk.domain.steps import ChosenAction, Decision, Outcome, decision_from, to_data
-from cocdesk.tui.literal import literal
+from cocdesk.tui.literal import editable, kept, literal
 from cocdesk.tui.screens.step_form import StepForm
 
 if TYPE_CHECKING:
@@ -88,20 +88,22 @@ class DecisionScreen(StepForm):
                 if action.details:
                     need = " (required)" if action.details_required else ""
                     yield Input(
-                        chosen.get(action.code, ""),
+                        editable(chosen.get(action.code, "")),
                         placeholder=f"{action.details}{need}",
                         id=f"details-{i}",
                         compact=True,
                     )
             yield Label("Referred to (only when outside the Code of Conduct)")
             yield Input(
-                d.referred_to,
+                editable(d.referred_to),
                 placeholder="police, venue security, another team…",
                 id="referred-to",
                 compact=True,
             )
             yield Label("Rationale (sealed)")
-            yield TextArea(d.rationale, id="rationale", soft_wrap=True, compact=True)
+            yield TextArea(
+                editable(d.rationale, multiline=True), id="rationale", soft_wrap=True, compact=True
+            )
         yield Static("", classes="form-message")
         yield Footer()
 
@@ -113,17 +115,18 @@ class DecisionScreen(StepForm):
 
     def _decision(self) -> Decision:
         chosen = []
+        started = {a.code: a.details for a in self.start.actions}
         for i, action in enumerate(self.playbook.actions):
             if self.query_one(f"#action-{i}", Checkbox).value:
-                details = self.query_one(f"#details-{i}", Input).value if action.details else ""
-                chosen.append(ChosenAction(action.code, details))
+                typed = self.query_one(f"#details-{i}", Input).value if action.details else ""
+                chosen.append(ChosenAction(action.code, kept(typed, started.get(action.code, ""))))
         index = self.query_one("#decision-outcome", RadioSet).pressed_index
         outcome = OUTCOMES[max(index, 0)][0]
         return Decision(
             outcome,
             tuple(chosen),
-            rationale=self.query_one("#rationale", TextArea).text,
-            referred_to=self.query_one("#referred-to", Input).value,
+            rationale=kept(self.query_one("#rationale", TextArea).text, self.start.rationale, multiline=True),
+            referred_to=kept(self.query_one("#referred-to", Input).value, self.start.referred_to),
         )
 
     def action_save(self) -> None:

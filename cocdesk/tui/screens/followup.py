@@ -218,16 +218,18 @@ class FollowUpScreen(StepForm):
                     Content("Appeals go to the conference chair, who records them here."), classes="warn"
                 )
             yield Label("New appeal received on (date)")
-            yield Input(self.appeal_typed[0], placeholder="YYYY-MM-DD", id="appeal-date", compact=True)
+            yield Input(
+                editable(self.appeal_typed[0]), placeholder="YYYY-MM-DD", id="appeal-date", compact=True
+            )
             yield Label("What the appeal says (sealed; a summary is enough)")
-            yield TextArea(self.appeal_typed[1], id="appeal-text", soft_wrap=True)
+            yield TextArea(editable(self.appeal_typed[1], multiline=True), id="appeal-text", soft_wrap=True)
             return
         yield Static(literal(f"Received {appeal.received_on} (recorded by {appeal.by}):"))
         yield Static(literal(appeal.text), classes="account")
         if not chair:
             yield Static(Content("Only the chair answers an appeal."), classes="warn")
         yield Label("The chair's answer (sealed)")
-        yield TextArea(self.appeal_typed[0], id="appeal-answer", soft_wrap=True)
+        yield TextArea(editable(self.appeal_typed[0], multiline=True), id="appeal-answer", soft_wrap=True)
         stands = self.appeal_typed[1] != "False"
         yield Checkbox("The decision stands", stands, id="appeal-stands", compact=True)
 
@@ -291,12 +293,16 @@ class FollowUpScreen(StepForm):
         return (draft, note)
 
     def _appeal_payload(self) -> tuple[str, ...]:
+        first, second = self.appeal_typed
         if self.query("#appeal-answer"):
             return (
-                self.query_one("#appeal-answer", TextArea).text,
+                kept(self.query_one("#appeal-answer", TextArea).text, first, multiline=True),
                 str(self.query_one("#appeal-stands", Checkbox).value),
             )
-        return (self.query_one("#appeal-date", Input).value, self.query_one("#appeal-text", TextArea).text)
+        return (
+            kept(self.query_one("#appeal-date", Input).value, first),
+            kept(self.query_one("#appeal-text", TextArea).text, second, multiline=True),
+        )
 
     def _message_name(self) -> str:
         value = self.query_one("#message-choice", Select).value

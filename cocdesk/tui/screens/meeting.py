@@ -55,6 +55,7 @@ class MeetingScreen(StepForm):
         playbook: Playbook,
         drafts: DraftService | None = None,
         draft: object = None,
+        recused: set[int] | None = None,
     ) -> None:
         super().__init__()
         self.view = view
@@ -65,13 +66,15 @@ class MeetingScreen(StepForm):
         self.playbook = playbook
         self.drafts = drafts
         self.before = view.steps.meeting or Meeting()
+        # Who is recused now (a lead may have lifted one the record still shows).
+        self.recused = recused if recused is not None else {a.member_id for a in self.before.recused}
         self.start = self.before
         if draft is not None:
             self.start, self.restored = meeting_from(draft), True
 
     def compose(self) -> ComposeResult:
         m, view = self.start, self.view
-        recorded = {a.member_id for a in self.before.recused}
+        recorded = self.recused
         earlier = {a.member_id: a for a in m.attendees}
         notes = {o.text: o for o in m.objectives}
         yield Header()
@@ -92,7 +95,7 @@ class MeetingScreen(StepForm):
                     )
                     yield Checkbox(
                         "conflict of interest",
-                        stepped_out or bool(was and was.conflict),
+                        stepped_out or bool(self.restored and was and was.conflict),
                         id=f"conflict-{member.id}",
                         compact=True,
                         disabled=stepped_out,
@@ -117,7 +120,7 @@ class MeetingScreen(StepForm):
             if m.talk_lead and m.talk_lead not in leads:
                 leads.append(m.talk_lead)
             yield Select(
-                [(editable(name), name) for name in leads],
+                [(literal(name, multiline=False), name) for name in leads],
                 value=m.talk_lead if m.talk_lead else Select.NULL,
                 prompt="choose a lead",
                 id="talk-lead",

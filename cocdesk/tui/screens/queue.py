@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from cocdesk.service.cases import CaseService, CaseSummary
 
 HELP = """\
-The queue lists every case you may open, oldest first.
+The queue lists every case you may open, oldest first. A case you stepped out
+of (a conflict of interest) is listed last, as "stepped out", and cannot be opened.
 
 Age is time since the report was taken; Last step is time since anything was
 recorded. "ack" marks a report nobody has acted on within the playbook's
@@ -69,9 +70,17 @@ class QueueScreen(Screen[None]):
     class NewReport(Message):
         pass
 
-    def __init__(self, cases: CaseService, playbook: Playbook, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        cases: CaseService,
+        playbook: Playbook,
+        now: Callable[[], datetime],
+        recused_from: Callable[[], set[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.cases = cases
+        self.recused_from = recused_from
+        self.stepped_out: list[str] = []
         self.playbook = playbook
         self.now = now
         self.rows: list[CaseSummary] = []
@@ -96,6 +105,7 @@ class QueueScreen(Screen[None]):
         # Decrypted search text lives only as long as this screen.
         self.search = None
         self.rows = []
+        self.stepped_out = []
 
     def on_screen_resume(self) -> None:
         # Runs when first shown and whenever a screen above closes (a new report,
@@ -106,6 +116,8 @@ class QueueScreen(Screen[None]):
 
     def reload(self) -> None:
         self.rows = self.cases.list_cases()
+        # Cases this member stepped out of: that they exist, nothing more.
+        self.stepped_out = sorted(self.recused_from()) if self.recused_from else []
         self.search = None
         self.refresh_table()
 
@@ -134,7 +146,18 @@ class QueueScreen(Screen[None]):
                 cell(" ".join(late)),
                 key=r.id,
             )
+        if not query:
+            for case_id in self.stepped_out:
+                table.add_row(
+                    cell(case_id),
+                    cell(""),
+                    cell("stepped out"),
+                    *(cell("") for _ in COLUMNS[3:]),
+                    key=case_id,
+                )
         shown = f"{len(rows)} of {len(self.rows)} cases" if query else f"{len(self.rows)} cases"
+        if self.stepped_out and not query:
+            shown += f" · {len(self.stepped_out)} stepped out"
         if not self.rows:
             shown = "No cases yet: press n when someone comes to report"
         direction = " (reversed)" if self.reverse else ""

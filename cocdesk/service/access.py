@@ -1,0 +1,158 @@
+"""Who may open a case: recusal enforced by keys, re-keying, lifting, and who opened what.
+
+A conflict of interest is enforced by cryptography, not by a screen (DESIGN.md,
+"Keys"): the member's sealed copy of the case key is deleted and the case gets
+a new key, so even a copy of the old key they may have kept opens nothing that
+is stored now. What they saw before, they saw: no key change undoes that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cocdesk.domain.roles import may_lift_recusal, recusal_problem
+from cocdesk.errors import NotFound, RuleRefused
+from cocdesk.service.session import Session
+from cocdesk.store import audit, recusals
+from cocdesk.store import cases as case_store
+from cocdesk.store import members as member_store
+from cocdesk.store.connection import checkpoint, read, write
+from cocdesk.vault import sealed_keys
+from cocdesk.vault.fields import open_field, seal_field
+
+OPENED = "case.opened"
+RECUSED = "case.recused"
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who holds a case's key, who stepped out, and who opened it (names only, no reasons)."""
+
+    holders: tuple[str, ...]
+    recused: tuple[str, ...]
+    opened: tuple[tuple[str, int, str], ...]  # (member, times, last time)
+
+
+def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None:
+    """Recuse members from a case, inside the caller's write transaction.
+
+    Their sealed copies go, the recusal is recorded, and the case is re-keyed
+    for everyone who keeps it. The caller checkpoints after commit.
+    """
+    db, keys = session.db, session.event_keys
+    already = recusals.for_case(db, keys, case_id)
+    chosen = sorted(set(member_ids) - already)
+    if not chosen:
+        return
+    holders = case_store.key_holders(db, case_id)
+    keepers = holders - set(chosen)
+    if not keepers:
+        raise RuleRefused("at least one member without a conflict of interest must keep the case")
+    roles = {m.id: m.role for m in member_store.all_members(db)}
+    problem = recusal_problem(
+        session.member_id, session.role, set(chosen), [roles[m] for m in keepers if m in roles]
+    )
+    if problem:
+        raise RuleRefused(problem)
+    at = session.now()
+    for member_id in chosen:
+        case_store.remove_sealed_key(db, case_id, member_id)
+        recusals.add(db, keys, case_id, member_id, at)
+        # Who recorded it is the actor; whose conflict it is goes in the detail.
+        audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))
+    rekey_in(session, case_id)
+
+
+def rekey_in(session: Session, case_id: str) -> None:
+    """Give the case a new key: every field re-sealed, the new key sealed to each holder."""
+    db, keys = session.db, session.event_keys
+    old = session.case_key(case_id)
+    new = sealed_keys.new_secret()
+    blobs = case_store.fields(db, case_id)
+    case_store.put_fields(
+        db,
+        case_id,
+        {
+            name: seal_field(new, case_id, name, open_field(old, case_id, name, blob))
+            for name, blob in blobs.items()
+        },
+    )
+    members = {m.id: m for m in member_store.all_members(db)}
+    for member_id in sorted(case_store.key_holders(db, case_id)):
+        member = members[member_id]
+        # A public key swapped in the file would receive the new key: refuse.
+        member_store.check_mac(db, keys, member)
+        sealed = sealed_keys.seal_to(member.key.public_key, case_id, new)
+        case_store.put_sealed_key(db, case_id, member_id, sealed)
+    session.remember_case_key(case_id, new)
+    audit.append(db, keys, session.now(), session.member_id, "case.rekeyed", case_id)
+
+
+class AccessService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def recused_from(self) -> set[str]:
+        """Cases this member stepped out of: they see that each exists, nothing more."""
+        s = self.session
+        with read(s.db):
+            return recusals.for_member(s.db, s.event_keys, s.member_id)
+
+    def recused(self, case_id: str) -> set[int]:
+        s = self.session
+        return recusals.for_case(s.db, s.event_keys, case_id)
+
+    def declare_conflict(self, case_id: str) -> None:
+        """The member at the keyboard steps out of a case (no reason asked)."""
+        s = self.session
+        with write(s.db):
+            if case_store.get(s.db, s.event_keys, case_id) is None:
+                raise NotFound(f"there is no case {case_id}")
+            s.case_key(case_id)  # only a member who holds the case can step out of it
+            recuse_in(s, case_id, [s.member_id])
+        s.forget_case_key(case_id)
+        checkpoint(s.db)
+
+    def lift(self, case_id: str, member_name: str) -> None:
+        """A lead lifts a recusal: the member gets the case key again."""
+        s = self.session
+        reason = may_lift_recusal(s.role)
+        if reason:
+            raise RuleRefused(reason)
+        with write(s.db):
+            member = member_store.by_name(s.db, member_name)
+            if member is None or not member.active:
+                raise NotFound(f"there is no active member called '{member_name}'")
+            if member.id not in recusals.for_case(s.db, s.event_keys, case_id):
+                raise RuleRefused(f"{member_name} is not recused from {case_id}")
+            if member.id == s.member_id:
+                raise RuleRefused("a recusal is lifted by another lead or the chair")
+            member_store.check_mac(s.db, s.event_keys, member)
+            key = s.case_key(case_id)
+            case_store.put_sealed_key(
+                s.db, case_id, member.id, sealed_keys.seal_to(member.key.public_key, case_id, key)
+            )
+            recusals.remove(s.db, case_id, member.id)
+            detail = str(member.id).encode("ascii")
+            audit.append(s.db, s.event_keys, s.now(), s.member_id, "case.recusal_lifted", case_id, detail)
+
+    def record_opened(self, case_id: str) -> None:
+        """The audit log records reading a case, not only changing it."""
+        s = self.session
+        with write(s.db):
+            audit.append(s.db, s.event_keys, s.now(), s.member_id, OPENED, case_id)
+
+    def access(self, case_id: str) -> Access:
+        s = self.session
+        with read(s.db):
+            names = {m.id: m.name for m in member_store.all_members(s.db)}
+            holders = sorted(names.get(m, "?") for m in case_store.key_holders(s.db, case_id))
+            out = sorted(names.get(m, "?") for m in recusals.for_case(s.db, s.event_keys, case_id))
+            opened: dict[str, tuple[int, str]] = {}
+            for e in audit.entries(s.db, case_id):
+                if e.kind == OPENED:
+                    who = names.get(e.member_id or 0, "?")
+                    count, _ = opened.get(who, (0, ""))
+                    opened[who] = (count + 1, e.at)
+        return Access(tuple(holders), tuple(out), tuple((n, c, at) for n, (c, at) in sorted(opened.items())))
