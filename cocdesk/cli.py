@@ -51,6 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     madd.add_argument("--role", required=True, help="responder, lead or chair")
     mdel = member_sub.add_parser("delegate", help="(chair) name a member who may make announcements")
     mdel.add_argument("name")
+    member_sub.add_parser("list", help="the team: names, roles, cases held")
+    mrem = member_sub.add_parser("remove", help="(lead or chair) take a member off the team")
+    mrem.add_argument("name")
+    member_sub.add_parser("passphrase", help="change your own passphrase (COCDESK_NEW_PASSPHRASE or asked)")
+    mre = member_sub.add_parser("reenrol", help="(lead) a new key for a member who forgot their passphrase")
+    mre.add_argument("name")
+
+    conflict = sub.add_parser("conflict", help="declare your conflict of interest in a case, or lift one")
+    conflict.add_argument("case", metavar="CASE")
+    conflict.add_argument("--lift", metavar="NAME", help="(lead or chair) lift NAME's recusal instead")
 
     add = sub.add_parser("add", help="take a report from JSON (FILE, or - for stdin)")
     add.add_argument("file", metavar="FILE")
@@ -189,6 +199,97 @@ def cmd_member_delegate(args: argparse.Namespace, out: TextIO) -> int:
         desk.close()
     print(f"{visible(args.name, keep='')} may now mark announcements as made", file=out)
     return exit_codes.OK
+
+
+def cmd_member_list(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.service import TeamService
+
+    desk, session = _unlocked(args)
+    try:
+        members = TeamService(session).members()
+    finally:
+        desk.close()
+    print(f"{'name':<24} {'role':<10} {'state':<8} cases  delegate", file=out)
+    for m in members:
+        state = "active" if m.active else "removed"
+        delegate = "yes" if m.delegate else ""
+        print(
+            f"{visible(m.name, keep=''):<24} {m.role.value:<10} {state:<8} {m.cases:>5}  {delegate}", file=out
+        )
+    return exit_codes.OK
+
+
+def cmd_member_remove(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.service import TeamService
+
+    desk, session = _unlocked(args)
+    try:
+        rekeyed = TeamService(session).remove_member(args.name)
+    finally:
+        desk.close()
+    name = visible(args.name, keep="")
+    print(f"removed {name}; {rekeyed} case(s) re-keyed. What they saw before, they saw.", file=out)
+    return exit_codes.OK
+
+
+def cmd_member_passphrase(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service import Desk, TeamService
+
+    desk = Desk.open(_folder(args))
+    try:
+        current = _passphrase()
+        session = desk.unlock(_member(desk.member_names()), current)
+        new = _new_passphrase("COCDESK_NEW_PASSPHRASE", session.member_name)
+        TeamService(session).change_passphrase(current, new)
+    finally:
+        desk.close()
+    print("passphrase changed", file=out)
+    return exit_codes.OK
+
+
+def cmd_member_reenrol(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.service import TeamService
+
+    desk, session = _unlocked(args)
+    try:
+        new = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
+        given = TeamService(session).reenrol(args.name, new)
+    finally:
+        desk.close()
+    print(f"re-enrolled {visible(args.name, keep='')} with a new key; {given} case(s) sealed to it", file=out)
+    return exit_codes.OK
+
+
+def cmd_conflict(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.service.access import AccessService
+
+    desk, session = _unlocked(args)
+    try:
+        access = AccessService(session)
+        if args.lift:
+            access.lift(args.case, args.lift)
+            said = f"lifted {visible(args.lift, keep='')}'s recusal from {visible(args.case, keep='')}"
+        else:
+            access.declare_conflict(args.case)
+            said = f"you stepped out of {visible(args.case, keep='')}; it was re-keyed without you"
+    finally:
+        desk.close()
+    print(said, file=out)
+    return exit_codes.OK
+
+
+MEMBER_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "add": cmd_member_add,
+    "delegate": cmd_member_delegate,
+    "list": cmd_member_list,
+    "remove": cmd_member_remove,
+    "passphrase": cmd_member_passphrase,
+    "reenrol": cmd_member_reenrol,
+}
 
 
 def _read_report(name: str) -> object:
@@ -371,6 +472,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "verify": cmd_verify,
     "backup": cmd_backup,
     "demo": cmd_demo,
+    "conflict": cmd_conflict,
 }
 
 
@@ -394,9 +496,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if args.command is None:
             return cmd_app(args, out)
         if args.command == "member":
-            if args.member_command == "delegate":
-                return cmd_member_delegate(args, out)
-            return cmd_member_add(args, out)
+            return MEMBER_COMMANDS[args.member_command](args, out)
         return COMMANDS[args.command](args, out)
     except CocdeskError as exc:
         _say(err, str(exc))

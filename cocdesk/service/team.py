@@ -1,15 +1,38 @@
-"""The team: adding members, each with their own key pair and copies of the keys."""
+"""The team: members, each with their own key pair and copies of the keys.
+
+Adding, removing, a new passphrase, re-enrolment after a forgotten one. What a
+removed member saw before, they saw: a removal deletes their copies of every
+key and re-keys the cases they held, so the file no longer opens for them, but
+no key change can take back what was already read. The event-wide key (blind
+index, record MACs) is not rotated: that would mean rewriting every record and
+the audit chain, so a removed member who keeps a copy of the file could still
+test a name against the blind index of that copy.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from cocdesk.domain.roles import Role, may_manage_team
-from cocdesk.errors import RuleRefused, UsageProblem
+from cocdesk.errors import NotFound, RuleRefused, UsageProblem
+from cocdesk.service.access import rekey_in
 from cocdesk.service.session import Session
-from cocdesk.store import audit
+from cocdesk.store import audit, drafts, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import write
+from cocdesk.store.connection import checkpoint, read, write
 from cocdesk.vault import kdf, member_keys, sealed_keys
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    id: int
+    name: str
+    role: Role
+    active: bool
+    delegate: bool  # may mark announcements as made for the chair
+    cases: int  # cases they hold a key to
+
 
 EVENT_LABEL = "event"
 
@@ -51,6 +74,124 @@ class TeamService:
                 )
             audit.append(db, s.event_keys, at, s.member_id, "member.added")
         return member_id
+
+    def members(self) -> list[MemberInfo]:
+        from cocdesk.service.steps import StepService
+
+        s = self.session
+        with read(s.db):
+            delegates = StepService(s).delegates()
+            held = {
+                int(m): int(n)
+                for m, n in s.db.execute("SELECT member_id, COUNT(*) FROM case_keys GROUP BY member_id")
+            }
+            return [
+                MemberInfo(m.id, m.name, m.role, m.active, m.id in delegates, held.get(m.id, 0))
+                for m in member_store.all_members(s.db)
+            ]
+
+    def remove_member(self, name: str) -> int:
+        """Take a member off the team; returns how many cases were re-keyed."""
+        s = self.session
+        reason = may_manage_team(s.role)
+        if reason:
+            raise RuleRefused(reason.replace("add", "remove"))
+        with write(s.db):
+            member = self._active(name)
+            member_store.check_mac(s.db, s.event_keys, member)
+            if member.id == s.member_id:
+                raise RuleRefused("another lead or the chair removes you from the team")
+            leads = [m for m in member_store.all_members(s.db) if m.active and m.role == Role.LEAD]
+            if member.role == Role.LEAD and len(leads) == 1:
+                raise RuleRefused("the team needs at least one lead: add another lead first")
+            held = sorted(case_store.sealed_keys_for(s.db, member.id))
+            mine = case_store.sealed_keys_for(s.db, s.member_id)
+            if any(c not in mine for c in held):
+                raise RuleRefused(
+                    f"{name} holds cases you cannot open (you stepped out of them): "
+                    "a lead who holds them removes this member"
+                )
+            for case_id in held:
+                case_store.remove_sealed_key(s.db, case_id, member.id)
+                rekey_in(s, case_id)
+            member_store.delete_event_key(s.db, member.id)
+            for table in ("drafts", "step_drafts"):
+                drafts.delete(s.db, member.id, table)
+            member_store.update(s.db, s.event_keys, replace(member, active=False))
+            audit.append(
+                s.db, s.event_keys, s.now(), s.member_id, "member.removed", None, str(member.id).encode()
+            )
+        checkpoint(s.db)  # the WAL holds the deleted copies and old ciphertexts until now
+        return len(held)
+
+    def change_passphrase(self, current: str, new: str, params: kdf.KdfParams | None = None) -> None:
+        """Re-wrap the member's own private key under a new passphrase; nothing else changes."""
+        s = self.session
+        if not new:
+            raise UsageProblem("the new passphrase is empty")
+        member = member_store.by_id(s.db, s.member_id)
+        if member is None:
+            raise NotFound("your member record is missing")
+        member_store.check_mac(s.db, s.event_keys, member)
+        private = member_keys.unwrap(member.id, member.key, current)  # WrongPassphrase if not theirs
+        key = member_keys.wrap(member.id, private, new, params or kdf.enrolment_params())
+        with write(s.db):
+            fresh = member_store.by_id(s.db, s.member_id)
+            if fresh is None or fresh.key != member.key:
+                raise UsageProblem("your key changed meanwhile; try again")
+            member_store.update(s.db, s.event_keys, replace(member, key=key))
+            audit.append(s.db, s.event_keys, s.now(), s.member_id, "member.passphrase")
+        checkpoint(s.db)  # the old wrapping is gone from the WAL too
+
+    def reenrol(self, name: str, passphrase: str, params: kdf.KdfParams | None = None) -> int:
+        """A lead gives a member who forgot their passphrase a new key pair.
+
+        Every case the lead holds (and the member has not stepped out of) is
+        sealed to the new key; returns how many. Cases only the old key held stay
+        closed to the member until a lead who holds them re-enrols them again.
+        """
+        s = self.session
+        if s.role != Role.LEAD:
+            raise RuleRefused("only a lead re-enrols a member")
+        if not passphrase:
+            raise UsageProblem("the new passphrase is empty")
+        member = self._active(name)
+        if member.id == s.member_id:
+            raise RuleRefused("change your own passphrase instead (you know the current one)")
+        key = member_keys.create(member.id, passphrase, params or kdf.enrolment_params())
+        event_secret = _event_secret(s)
+        with write(s.db):
+            fresh = self._active(name)
+            member_store.check_mac(s.db, s.event_keys, fresh)
+            out = recusals.for_member(s.db, s.event_keys, member.id)
+            for case_id in case_store.sealed_keys_for(s.db, member.id):
+                case_store.remove_sealed_key(s.db, case_id, member.id)
+            given = 0
+            for case_id, sealed in case_store.sealed_keys_for(s.db, s.member_id).items():
+                if case_id in out:
+                    continue
+                case_key = sealed_keys.open_sealed(s.private_key, case_id, sealed)
+                case_store.put_sealed_key(
+                    s.db, case_id, member.id, sealed_keys.seal_to(key.public_key, case_id, case_key)
+                )
+                given += 1
+            member_store.put_event_key(
+                s.db, member.id, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
+            )
+            member_store.update(s.db, s.event_keys, replace(fresh, key=key))
+            for table in ("drafts", "step_drafts"):
+                drafts.delete(s.db, member.id, table)  # sealed to the old key: unreadable now
+            audit.append(
+                s.db, s.event_keys, s.now(), s.member_id, "member.reenrolled", None, str(member.id).encode()
+            )
+        checkpoint(s.db)
+        return given
+
+    def _active(self, name: str) -> member_store.MemberRow:
+        member = member_store.by_name(self.session.db, name)
+        if member is None or not member.active:
+            raise NotFound(f"there is no active member called '{name}'")
+        return member
 
 
 def _event_secret(s: Session) -> bytes:

@@ -136,3 +136,27 @@ def put_event_key(db: sqlite_utils.Database, member_id: int, sealed: bytes) -> N
 def event_key(db: sqlite_utils.Database, member_id: int) -> bytes | None:
     row = db.execute("SELECT sealed FROM event_keys WHERE member_id = ?", [member_id]).fetchone()
     return bytes(row[0]) if row else None
+
+
+def update(db: sqlite_utils.Database, keys: EventKeys, row: MemberRow) -> None:
+    """Rewrite a member's record (a new key, a removal), checksum and MAC renewed."""
+    k = row.key
+    db.table("members").update(
+        row.id,
+        {
+            "name": row.name,
+            "role": row.role.value,
+            "active": int(row.active),
+            "public_key": k.public_key,
+            "wrapped_key": k.wrapped,
+            "salt": k.salt,
+            "opslimit": k.params.opslimit,
+            "memlimit": k.params.memlimit,
+            "checksum": _checksum(row),
+            "mac": keys.record_mac(_identity(row)),
+        },
+    )
+
+
+def delete_event_key(db: sqlite_utils.Database, member_id: int) -> None:
+    db.execute("DELETE FROM event_keys WHERE member_id = ?", [member_id])
