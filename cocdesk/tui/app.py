@@ -31,10 +31,11 @@ from cocdesk.tui.screens.first_contact import FirstContactScreen
 from cocdesk.tui.screens.followup import FollowUpScreen
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.screens.meeting import MeetingScreen
-from cocdesk.tui.screens.modals import ConfirmModal, HelpModal, MoveModal, NoteModal
+from cocdesk.tui.screens.modals import ConfirmModal, FormModal, HelpModal, MoveModal, NoteModal
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.setup import SetupScreen
 from cocdesk.tui.screens.step_form import StepForm
+from cocdesk.tui.screens.team import TeamScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -275,6 +276,159 @@ class CocdeskApp(App[None]):
             )
         )
         self.notify("Your unsaved report was kept as a sealed draft; here it is.", title="Draft restored")
+
+    # -- the team ----------------------------------------------------------------------
+    class TeamDone(Message):
+        def __init__(self, said: str | None, error: str | None = None) -> None:
+            super().__init__()
+            self.said = said
+            self.error = error
+
+    @on(QueueScreen.OpenTeam)
+    def open_team(self) -> None:
+        from cocdesk.service import TeamService
+
+        assert self.session
+        try:
+            self.push_screen(TeamScreen(TeamService(self.session).members()))
+        except CocdeskError as exc:
+            self.notify(str(exc), title="Cannot show the team", severity="error")
+
+    @on(TeamScreen.Request)
+    def team_request(self, message: TeamScreen.Request) -> None:
+        from cocdesk.domain.passphrase import problem
+        from cocdesk.domain.roles import may_manage_team, may_name_delegate
+
+        assert self.session and self.steps
+        s, name, what = self.session, message.name, message.what
+        reason = {
+            "add": may_manage_team(s.role),
+            "remove": may_manage_team(s.role) and "only a lead or the chair removes a team member",
+            "reenrol": None if s.role == Role.LEAD else "only a lead re-enrols a member",
+            "delegate": may_name_delegate(s.role),
+        }.get(what)
+        if reason:
+            self.notify(reason, title="Not allowed", severity="warning")
+            return
+
+        def passphrase_pair(values: list[str], first: int) -> str | None:
+            if values[first] != values[first + 1]:
+                return "the two passphrases differ"
+            return problem(values[first])
+
+        if what == "add":
+
+            def added(values: list[str] | None) -> None:
+                if values is None:
+                    return
+                wrong = passphrase_pair(values, 1) or (
+                    None if values[0].strip() else "give the member's name"
+                )
+                if wrong:
+                    self.notify(wrong, title="Not added", severity="warning")
+                    return
+                self.team_job("add_member", values[0], Role(values[3]), values[1])
+
+            fields = [
+                ("Name", False),
+                ("Their passphrase (at least 8 characters)", True),
+                ("Same again", True),
+            ]
+            roles = [r.value for r in Role]
+            self.push_screen(
+                FormModal("Add a team member: they type their own passphrase", fields, roles), added
+            )
+        elif what == "remove":
+
+            def removed(yes: bool | None) -> None:
+                if yes:
+                    self.team_job("remove_member", name)
+
+            self.push_screen(
+                ConfirmModal(
+                    f"Remove {name} from the team? Their keys are deleted and every case they held is "
+                    "re-keyed. What they saw before, they saw.",
+                    "Remove",
+                    "Keep",
+                ),
+                removed,
+            )
+        elif what == "passphrase":
+
+            def changed(values: list[str] | None) -> None:
+                if values is None:
+                    return
+                wrong = passphrase_pair(values, 1)
+                if wrong:
+                    self.notify(wrong, title="Not changed", severity="warning")
+                    return
+                self.team_job("change_passphrase", values[0], values[1])
+
+            fields = [("Your current passphrase", True), ("New passphrase", True), ("Same again", True)]
+            self.push_screen(FormModal("Change your passphrase", fields), changed)
+        elif what == "reenrol":
+
+            def reenrolled(values: list[str] | None) -> None:
+                if values is None:
+                    return
+                wrong = passphrase_pair(values, 0)
+                if wrong:
+                    self.notify(wrong, title="Not re-enrolled", severity="warning")
+                    return
+                self.team_job("reenrol", name, values[0])
+
+            fields = [("Their new passphrase", True), ("Same again", True)]
+            title = f"Re-enrol {name}: a new key; they type a new passphrase"
+            self.push_screen(FormModal(title, fields), reenrolled)
+        elif what == "delegate":
+            try:
+                self.steps.name_delegate(name)
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not named", severity="warning")
+                return
+            self.refresh_team(f"{name} may now mark announcements as made.")
+
+    @work(thread=True, exclusive=True, group="team", exit_on_error=False, description="team change")
+    def team_job(self, method: str, *args: Any) -> None:
+        """Key derivation is slow: run the change in a thread, on its own connection."""
+        from dataclasses import replace
+
+        from cocdesk.service import TeamService
+        from cocdesk.store.connection import own_connection
+
+        session = self.session
+        if session is None:
+            return
+        said = {
+            "add_member": "Added {0}.",
+            "remove_member": "Removed {0}; the cases they held were re-keyed.",
+            "change_passphrase": "Your passphrase was changed.",
+            "reenrol": "{0} has a new key and passphrase.",
+        }[method]
+        try:
+            with own_connection(session.db) as db:
+                getattr(TeamService(replace(session, db=db)), method)(*args)
+        except CocdeskError as exc:
+            self.post_message(self.TeamDone(None, str(exc)))
+            return
+        self.post_message(self.TeamDone(said.format(*args)))
+
+    @on(TeamDone)
+    def team_done(self, message: TeamDone) -> None:
+        if message.error:
+            self.notify(message.error, title="Not done", severity="warning")
+            return
+        self.refresh_team(message.said or "Done.")
+
+    def refresh_team(self, said: str) -> None:
+        from cocdesk.service import TeamService
+
+        if self.session is None:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, TeamScreen):
+                screen.show(TeamService(self.session).members())
+        self.notify(said, title="Team")
 
     # -- the queue and first contact ---------------------------------------------------
     @on(QueueScreen.NewReport)
@@ -625,6 +779,9 @@ class CocdeskApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
+        if self.session is not None:
+            # Another member takes the laptop: lock first, so nothing of yours stays open.
+            yield SystemCommand("Switch member", "Lock, then unlock as another member", self.action_lock)
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         self.notify("Screenshots are off: they would write case data to disk.")

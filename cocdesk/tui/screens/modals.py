@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from cocdesk.domain.status import Status
@@ -133,3 +133,57 @@ class HelpModal(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss()
+
+
+class FormModal(ModalScreen[list[str] | None]):
+    """A few fields (some secret, one perhaps a role), answered together; Escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Done"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, title: str, fields: list[tuple[str, bool]], roles: list[str] | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.fields = fields  # (label, secret)
+        self.roles = roles
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Content(self.title_text), classes="title")
+            for i, (label, secret) in enumerate(self.fields):
+                yield Label(label)
+                yield Input(password=secret, id=f"form-{i}", compact=True)
+            if self.roles:
+                yield Label("Role")
+                yield Select(
+                    [(r, r) for r in self.roles], value=self.roles[0], allow_blank=False, id="form-role"
+                )
+            yield Label("Enter on the last field, or ctrl+s, when done. Escape cancels.", classes="muted")
+            yield Label("", id="form-message")
+
+    def on_mount(self) -> None:
+        self.query_one("#form-0", Input).focus()
+
+    @on(Input.Submitted)
+    def next_field(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_submit()
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#form-message", Label).update(literal(text, multiline=False))
+
+    def action_submit(self) -> None:
+        values = [self.query_one(f"#form-{i}", Input).value for i in range(len(self.fields))]
+        if self.roles:
+            role = self.query_one("#form-role", Select).value
+            values.append(role if isinstance(role, str) else self.roles[0])
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -31,7 +31,7 @@ acknowledgement time; "decide" one still undecided past the decision time.
 
 Enter opens the highlighted case. n starts a new report with first contact.
 / filters as you type, across everything in the cases you may open. s changes
-the sort column; S reverses it.
+the sort column; S reverses it. t opens the team.
 """
 
 COLUMNS = ("Case", "Age", "Status", "Category", "!", "Holder", "Last step", "Late")
@@ -58,6 +58,7 @@ class QueueScreen(Screen[None]):
         Binding("n", "new_report", "New report", tooltip="First contact, then intake"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type"),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
+        Binding("t", "team", "Team", tooltip="The team: members, roles, passphrases"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -68,6 +69,9 @@ class QueueScreen(Screen[None]):
             self.case_id = case_id
 
     class NewReport(Message):
+        pass
+
+    class OpenTeam(Message):
         pass
 
     def __init__(
@@ -182,6 +186,9 @@ class QueueScreen(Screen[None]):
 
     def action_new_report(self) -> None:
         self.post_message(self.NewReport())
+
+    def action_team(self) -> None:
+        self.post_message(self.OpenTeam())
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
