@@ -31,7 +31,7 @@ from cocdesk.tui.screens.first_contact import FirstContactScreen
 from cocdesk.tui.screens.followup import FollowUpScreen
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.screens.meeting import MeetingScreen
-from cocdesk.tui.screens.modals import ConfirmModal, FormModal, HelpModal, MoveModal, NoteModal
+from cocdesk.tui.screens.modals import ChoiceModal, ConfirmModal, FormModal, HelpModal, MoveModal, NoteModal
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.setup import SetupScreen
 from cocdesk.tui.screens.step_form import StepForm
@@ -559,10 +559,53 @@ class CocdeskApp(App[None]):
                 )
             elif message.what == "move":
                 self.push_screen(MoveModal(cases.moves(case_id)), moved)
+            elif message.what == "conflict":
+                self.step_out(case_id)
+            elif message.what == "lift":
+                self.lift_recusal(case_id)
             else:
                 self.open_step(message.what, case_id)
         except CocdeskError as exc:
             self.notify(str(exc), severity="error")
+
+    def step_out(self, case_id: str) -> None:
+        def answered(yes: bool | None) -> None:
+            if not yes or self.access is None:
+                return
+            try:
+                self.access.declare_conflict(case_id)
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not recorded", severity="warning")
+                return
+            while isinstance(self.screen, StepForm | CaseScreen):
+                self.pop_screen()
+            self.notify(f"You stepped out of {case_id}; it was re-keyed without you.", title=case_id)
+
+        prompt = (
+            f"Declare a conflict of interest in {case_id}? No reason is asked. Your key to the case "
+            "is deleted at once and you cannot open it again unless a lead or the chair lifts it."
+        )
+        self.push_screen(ConfirmModal(prompt, "Step out", "Stay"), answered)
+
+    def lift_recusal(self, case_id: str) -> None:
+        assert self.access is not None
+        access = self.access.access(case_id)
+        if not access.recused:
+            self.notify(f"Nobody has stepped out of {case_id}.")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None or self.access is None:
+                return
+            try:
+                self.access.lift(case_id, name)
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not lifted", severity="warning")
+                return
+            self.refresh_case(case_id)
+            self.notify(f"{name} may open {case_id} again.", title=case_id)
+
+        self.push_screen(ChoiceModal(f"Lift whose recusal from {case_id}?", list(access.recused)), chosen)
 
     def refresh_case(self, case_id: str) -> None:
         """Redraw the case screen showing `case_id`, if there is one."""

@@ -28,7 +28,9 @@ a adds a sealed note. e edits the report (corrections are kept on the
 timeline). t opens the response meeting, d the decision, f the follow-up (the
 talk with the reported person, the reporter, an appeal, the announcement and
 messages). m moves the case on — e.g. closes it — and says why a move is not
-possible yet. Escape goes back to the queue.
+possible yet. x declares your own conflict of interest: you step out, the case
+is re-keyed without you, and you can no longer open it. l (a lead or the
+chair) lifts a recusal. Escape goes back to the queue.
 """
 
 
@@ -42,6 +44,10 @@ class CaseScreen(Screen[None]):
         Binding("d", "step('decision')", "Decide", tooltip="Record the decision"),
         Binding("f", "step('followup')", "Follow-up", tooltip="Talk, reporter, appeal, public, messages"),
         Binding("m", "move", "Move", tooltip="Change the case's status"),
+        Binding("x", "step('conflict')", "Step out", show=False, tooltip="Declare your conflict of interest"),
+        Binding(
+            "l", "step('lift')", "Lift a recusal", show=False, tooltip="A lead or the chair lifts a recusal"
+        ),
         Binding("escape", "back", "Back", tooltip="Back to the queue"),
     ]
 
