@@ -24,7 +24,18 @@ sys.path.insert(0, str(ROOT))  # for tests.tui.demo_app when run as a plain scri
 
 from textual.pilot import Pilot  # noqa: E402
 
-from tests.tui.demo_app import case, demo_app, first_contact, intake, press, settle, unlock  # noqa: E402
+from tests.tui.demo_app import (  # noqa: E402
+    case,
+    decision,
+    demo_app,
+    first_contact,
+    follow_up,
+    intake,
+    meeting,
+    press,
+    settle,
+    unlock,
+)
 
 OUT = ROOT / "screenshots"
 SIZE = (100, 30)
@@ -43,6 +54,9 @@ SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "intake.svg": intake,
     "case.svg": case,
     "help.svg": help_on_queue,
+    "meeting.svg": meeting,
+    "decision.svg": decision,
+    "follow-up.svg": follow_up,
 }
 
 

@@ -588,7 +588,13 @@ class CocdeskApp(App[None]):
         self.push_screen(ConfirmModal(prompt, "Step out", "Stay"), answered)
 
     def lift_recusal(self, case_id: str) -> None:
-        assert self.access is not None
+        from cocdesk.domain.roles import may_lift_recusal
+
+        assert self.access is not None and self.session is not None
+        reason = may_lift_recusal(self.session.role)
+        if reason:  # say so before asking whose: the answer could not be used
+            self.notify(reason, title="Not allowed", severity="warning")
+            return
         access = self.access.access(case_id)
         if not access.recused:
             self.notify(f"Nobody has stepped out of {case_id}.")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, OptionList, TextArea
 
 from cocdesk import demo
 from cocdesk.tui.app import CocdeskApp, make_app
@@ -89,3 +89,97 @@ async def case(pilot: Pilot[None]) -> None:
     """Queue → the first case (C-0001)."""
     await unlock(pilot)
     await press(pilot, "enter")
+
+
+# -- the procedure after intake: meeting, decision, follow-up -----------------------------
+ANNOUNCEMENT = "Pat Placeholder was asked to leave."  # names someone in a case: flagged
+
+
+async def tab_to(pilot: Pilot[None], widget_id: str) -> None:
+    """Press tab until `#widget_id` has the focus, as a keyboard user would."""
+    for _ in range(80):
+        focused = pilot.app.screen.focused
+        if focused is not None and focused.id == widget_id:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"tab never reached #{widget_id}")
+
+
+async def choose(pilot: Pilot[None], wanted: str, *, by_prompt: bool = False) -> None:
+    """In the focused option list (a dialog's, an open select's), go down to `wanted`; Enter."""
+    options = pilot.app.screen.focused
+    assert isinstance(options, OptionList)
+    for _ in range(options.option_count + 1):
+        highlighted = options.highlighted_option
+        if highlighted is not None and wanted == (str(highlighted.prompt) if by_prompt else highlighted.id):
+            break
+        await pilot.press("down")
+    await press(pilot, "enter")
+
+
+async def unlock_as(pilot: Pilot[None], member: str, passphrase: str = demo.PASSPHRASE) -> None:
+    """From the unlock screen to the queue as `member`, chosen from the member list by keys."""
+    await settle(pilot)
+    await tab_to(pilot, "unlock-member")
+    await press(pilot, "enter")  # opens the list
+    await choose(pilot, member, by_prompt=True)
+    await tab_to(pilot, "unlock-passphrase")
+    await press(pilot, *passphrase, "enter")
+
+
+async def open_case(pilot: Pilot[None], case_id: str) -> None:
+    """From the queue: the cursor down to `case_id`, Enter."""
+    table = pilot.app.screen.query_one(DataTable)
+    for _ in range(table.row_count):
+        if table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == case_id:
+            break
+        await pilot.press("down")
+    await press(pilot, "enter")
+
+
+async def meeting(pilot: Pilot[None]) -> None:
+    """Queue → C-0005 → its response meeting (t), Robin Lead and Kim Responder ticked present."""
+    await unlock(pilot)
+    await open_case(pilot, "C-0005")
+    await press(pilot, "t")
+    await tab_to(pilot, "present-1")
+    await press(pilot, "space")
+    await tab_to(pilot, "present-2")
+    await press(pilot, "space")
+
+
+async def decision(pilot: Pilot[None]) -> None:
+    """Queue → C-0006 (in review) → its decision form (d)."""
+    await unlock(pilot)
+    await open_case(pilot, "C-0006")
+    await press(pilot, "d")
+
+
+async def follow_up(pilot: Pilot[None]) -> None:
+    """Queue → C-0004 (decided) → its follow-up (f), on the Talk tab."""
+    await unlock(pilot)
+    await open_case(pilot, "C-0004")
+    await press(pilot, "f")
+
+
+async def appeal(pilot: Pilot[None]) -> None:
+    """As Avery Chair: C-0001 (appealed) → follow-up → the Appeal tab."""
+    await unlock_as(pilot, "Avery Chair")
+    await open_case(pilot, "C-0001")
+    await press(pilot, "f", "right", "right")
+
+
+async def public_flagged(pilot: Pilot[None]) -> None:
+    """C-0004's Public tab with a draft naming Pat Placeholder, after Check privacy."""
+    await follow_up(pilot)
+    await press(pilot, "right", "right", "right")
+    await tab_to(pilot, "announcement")
+    await press(pilot, "f7", *ANNOUNCEMENT)  # f7 selects the template: the draft replaces it
+    await tab_to(pilot, "check-privacy")
+    await press(pilot, "enter")
+
+
+async def messages(pilot: Pilot[None]) -> None:
+    """C-0004's Messages tab: the message to the reporter, filled from the case."""
+    await follow_up(pilot)
+    await press(pilot, "right", "right", "right", "right")

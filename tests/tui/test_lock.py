@@ -23,7 +23,7 @@ def _assert_nothing_of_cases_shown(app: CocdeskApp) -> None:
 async def test_ctrl_l_locks_at_once_from_a_case(app: CocdeskApp) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await unlock(pilot)
-        await pilot.press("down", "enter")
+        await pilot.press("down", "down", "down", "enter")  # C-0004, the anonymous report of following
         await pilot.pause()
         session = app.session
         assert session is not None and "Someone kept following" in everything_shown(app)

@@ -59,10 +59,10 @@ async def test_a_report_goes_from_first_contact_through_intake_to_the_queue(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert "C-0007" in screen_text(app) and "7 cases" in screen_text(app)
+        assert "C-0008" in screen_text(app) and "8 cases" in screen_text(app)
     desk, cases = _open(demo_folder)
     try:
-        view = cases.open_case("C-0007")
+        view = cases.open_case("C-0008")
         assert view.report.description == "He grabbed my arm at the bar"
         assert view.report.location == "Upstairs bar"
         assert view.report.urgent is True
@@ -107,7 +107,7 @@ async def test_leaving_with_unsaved_changes_asks_first(app: CocdeskApp) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
-        assert "6 cases" in screen_text(app)
+        assert "7 cases" in screen_text(app)
 
 
 async def test_leaving_an_untouched_form_does_not_ask(app: CocdeskApp) -> None:
@@ -133,7 +133,7 @@ async def test_more_reported_people_and_witnesses_can_be_added(app: CocdeskApp, 
         await settle(pilot)
     desk, cases = _open(demo_folder)
     try:
-        report = cases.open_case("C-0007").report
+        report = cases.open_case("C-0008").report
         assert [p.name for p in report.reported] == ["Second Person"]
         assert [w.name for w in report.witnesses] == ["Witness Two"]
     finally:
@@ -159,7 +159,7 @@ async def test_a_draft_survives_the_app_dying_and_comes_back_on_unlock(
         assert isinstance(again.screen, QueueScreen)
     desk, cases = _open(demo_folder)
     try:
-        assert cases.open_case("C-0007").report.description == "typed before the battery died and more"
+        assert cases.open_case("C-0008").report.description == "typed before the battery died and more"
     finally:
         desk.close()
 

@@ -102,16 +102,17 @@ def test_first_run_setup_on_an_empty_folder(shows: Shows, tmp_path: Path) -> Non
 
 
 # -- the queue -------------------------------------------------------------------------------
-def test_queue_lists_the_six_demo_cases(shows: Shows) -> None:
-    """Header "DemoCon 2026 · Robin Lead (lead)"; the table C-0001…C-0006 with age, status,
-    category, "!" on the urgent C-0002, holder, last step and the late marks ("decide" on
-    C-0001, "ack" on C-0002); "6 cases · sorted by case" below; footer n, /, s, ctrl+l, ?."""
+def test_queue_lists_the_seven_demo_cases(shows: Shows) -> None:
+    """Header "DemoCon 2026 · Robin Lead (lead)"; the table C-0001…C-0007 with age, status
+    (appealed, closed, referred, decided, reported, in review, reported), category, "!" on the
+    urgent C-0004, holder Robin Lead and last step; the Late column empty (no demo case is
+    overdue); "7 cases · sorted by case" below; footer n, /, s, t (Team), ctrl+l, ?."""
     assert shows(unlock)
 
 
 def test_queue_with_a_filter_typed(shows: Shows) -> None:
-    """The header still on top; under it the filter box holding "casey"; only C-0002 and
-    C-0003 (which name Casey Fictional) remain; "2 of 6 cases · sorted by case"."""
+    """The header still on top; under it the filter box holding "casey"; only C-0004 and
+    C-0005 (which name Casey Fictional) remain; "2 of 7 cases · sorted by case"."""
     facts = Facts()
     matches = shows(unlock, keys("slash", *"casey"), facts.check("header", header_on_top))
     assert facts["header"], "the filter box covers the header"
@@ -151,10 +152,13 @@ def test_intake_asks_before_discarding_unsaved_changes(shows: Shows) -> None:
 
 # -- one case --------------------------------------------------------------------------------
 def test_case_view_of_c_0001(shows: Shows) -> None:
-    """Title "C-0001 · reported", category "Sexist, racist, … exclusionary jokes or language",
-    "Held by Robin Lead · taken 2026-04-24 07:00Z · last step 2026-04-24 07:20Z", reporter
-    Alex Example, Friday 11:00 · Room A, the account with its bar, Pat Placeholder; at 120x40
-    also the checklist, the note and the timeline. Footer: Add note, Edit report, Move, Back."""
+    """Title "C-0001 · appealed" and under it the amber banner "Appeal open: the report and its
+    actions stand until the chair answers."; category "Sexist, racist, … exclusionary jokes or
+    language", "Held by Robin Lead · taken 2026-04-22 15:00Z · last step 2026-04-22 20:20Z",
+    reporter Alex Example, Friday 11:00 · Room A, the account with its bar, Pat Placeholder; at
+    120x40 also witnesses, the checklist, the note and the start of "Response meeting". Footer:
+    Note, Edit, Meeting, Decide, Follow-up, Move, Back, then at 120x40 Lock and Help (at 80x24
+    those two do not fit: a known problem)."""
     assert shows(case)
 
 
@@ -165,14 +169,17 @@ def test_note_dialog_with_text_typed(shows: Shows) -> None:
 
 
 def test_move_dialog_lists_statuses_with_reasons(shows: Shows) -> None:
-    """Over the dimmed case view, "Move the case to…": in review, decided, communicated,
-    closed, appealed dimmed, each with the rule's reason; "referred" enabled and highlighted."""
+    """Over the dimmed case view of C-0001 (appealed), "Move the case to…": reported, in review,
+    decided, communicated, closed and referred, every one dimmed with the rule's reason ("closed —
+    only the chair answers an appeal", the others "a case that is appealed cannot become …");
+    nothing highlighted: Robin Lead may make no move here."""
     assert shows(case, keys("m"))
 
 
 def test_help_dialog_on_the_queue(shows: Shows) -> None:
-    """Title "Help — Queue": what the queue is for, then Keys (enter, n, /, s, S, escape, ctrl+l, ?,
-    ctrl+p) with one line each, and "Escape closes this help." (scrolls at 80x24)."""
+    """Title "Help — Queue": what the queue is for (a case stepped out of is listed last as
+    "stepped out"), then Keys (enter, n, /, s, t, S, escape, ctrl+l, ?, ctrl+p) with one line each,
+    and "Escape closes this help." (scrolls at 80x24)."""
     assert shows(unlock, keys("question_mark"))
 
 
@@ -182,6 +189,68 @@ def test_lock_from_the_case_view_shows_only_the_unlock_screen(shows: Shows) -> N
     assert shows(case, keys("ctrl+l"))
 
 
+# -- the procedure after intake ----------------------------------------------------------------
+def test_meeting_of_c_0005_with_two_members_present(shows: Shows) -> None:
+    """Title "C-0005 · response meeting"; under "Who is here" three rows (Robin Lead (lead), Kim
+    Responder (responder), Avery Chair (chair)), each with "present" and "conflict of interest"
+    boxes, the first two "present" ticked (green X) and Kim's focused; "What happened" with the
+    account and its bar; "Earlier reports naming the same person" listing "C-0004 · decided · taken
+    2026-05-01 09:00Z"; then "Objectives", each with a box and a "notes (sealed)" line (the first
+    two at 80x24, all seven and the start of "Assignments" at 120x40). Footer: Save, Back, Lock,
+    Help."""
+    facts = Facts()
+    matches = shows(demo_app.meeting, facts.check("room", checkboxes_have_room))
+    assert facts["room"], "a checkbox is cut short with an ellipsis"
+    assert matches
+
+
+def test_decision_form_of_c_0006(shows: Shows) -> None:
+    """The decision form of C-0006, the outcome radio set focused with "Take actions (no action
+    counts)" chosen, then "Hold in escrow…" and "Outside the Code of Conduct…"; "Actions" with a box
+    per playbook action and a details line under those that take details ("Whom to avoid
+    (required)"); at 120x40 down to "Referred to" and "Rationale (sealed)". The form opens
+    scrolled by five lines at both sizes: its title "C-0006 · decision" and "Deciding (present, no
+    conflict): Robin Lead, Kim Responder, Avery Chair" are above the top. That is a known bug
+    (the xfail in test_procedure_flow.py); when it is fixed, the title shows here first.
+    Footer: Save, Back, Lock, Help."""
+    assert shows(demo_app.decision)
+
+
+def test_follow_up_talk_tab_of_c_0004(shows: Shows) -> None:
+    """Title "C-0004 · decided"; the tab bar Talk (active), Reporter, Appeal, Public, Messages;
+    the five bullets of talk guidance in muted text, "Told them what was reported", the empty
+    "Their side of the story (sealed)" box and "Told them the actions decided". No warning: Robin
+    Lead is a lead. Footer: Save, Back, Lock, Help."""
+    assert shows(demo_app.follow_up)
+
+
+def test_follow_up_appeal_tab_of_c_0001_for_the_chair(shows: Shows) -> None:
+    """Header "Avery Chair (chair)"; title "C-0001 · appealed"; the amber banner "Appeal open: the
+    report and its actions stand until the chair answers."; the Appeal tab active: three bullets
+    of appeal guidance, "Received 2026-04-22 (recorded by Avery Chair):", the appeal's text with
+    its bar, no warning (the chair answers), an empty answer box and a ticked "The decision
+    stands"."""
+    assert shows(demo_app.appeal)
+
+
+def test_follow_up_public_tab_with_privacy_flags(shows: Shows) -> None:
+    """C-0004's Public tab scrolled down to the buttons: the announcement box holding "Pat
+    Placeholder was asked to leave.", the note for upset attendees, the amber line "Names or may
+    name someone held in a case: Pat, Placeholder, Pat Placeholder", the focused "Check privacy"
+    button, "Mark ready", and (Robin Lead is no chair) "Only the chair, or a delegate the chair
+    named, marks it made." instead of a "Mark as made" button."""
+    assert shows(demo_app.public_flagged)
+
+
+def test_follow_up_messages_tab(shows: Shows) -> None:
+    """C-0004's Messages tab: the choice "To the reporter" and, filling the tab, a box holding the
+    playbook's message filled from the case: "…at DemoCon 2026…your report (C-0004)…these actions:",
+    the two actions decided ("- Must avoid contact with… the reporter, for the rest of the event",
+    "- Barred from evening or social events") and the closing line; below the box, "Sealed in the
+    case; copied nowhere unless you export the case."."""
+    assert shows(demo_app.messages)
+
+
 # -- the light theme ---------------------------------------------------------------------------
 def light(pilot: Pilot[None]) -> Awaitable[None]:
     pilot.app.theme = "textual-light"
@@ -189,8 +258,8 @@ def light(pilot: Pilot[None]) -> Awaitable[None]:
 
 
 def test_queue_in_the_light_theme(shows: Shows) -> None:
-    """The queue of the six demo cases in Textual's light theme: dark text on a light
-    background, the urgent "!" and the late marks as readable as in the dark theme."""
+    """The queue of the seven demo cases in Textual's light theme: dark text on a light
+    background, the urgent "!" on C-0004 as readable as in the dark theme (no case is late)."""
     assert shows(light, unlock)
 
 
@@ -201,6 +270,6 @@ def test_first_contact_in_the_light_theme(shows: Shows) -> None:
 
 
 def test_case_view_in_the_light_theme(shows: Shows) -> None:
-    """The case view of C-0001 in the light theme: section titles in the primary colour,
-    the account with its bar, every line readable."""
+    """The case view of C-0001 in the light theme: the appeal banner on a pale amber ground,
+    section titles in the primary colour, the account with its bar, every line readable."""
     assert shows(light, case)

@@ -29,7 +29,7 @@ async def test_the_right_passphrase_opens_the_queue(app: CocdeskApp) -> None:
         await unlock(pilot)
         assert isinstance(app.screen, QueueScreen)
         text = screen_text(app)
-        assert "C-0001" in text and "C-0006" in text and "6 cases" in text
+        assert "C-0001" in text and "C-0007" in text and "7 cases" in text
 
 
 async def test_a_wrong_passphrase_says_so_and_keeps_the_member(app: CocdeskApp) -> None:

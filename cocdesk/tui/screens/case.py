@@ -48,7 +48,7 @@ class CaseScreen(Screen[None]):
         Binding(
             "l", "step('lift')", "Lift a recusal", show=False, tooltip="A lead or the chair lifts a recusal"
         ),
-        Binding("escape", "back", "Back", tooltip="Back to the queue"),
+        Binding("escape", "back", "Back", show=False, tooltip="Back to the queue"),
     ]
 
     class Request(Message):

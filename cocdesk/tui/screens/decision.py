@@ -110,6 +110,11 @@ class DecisionScreen(StepForm):
     def state(self) -> Any:
         return self._decision()
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Focusing the outcome scrolls the form before it is laid out: show its top.
+        self.call_after_refresh(self.query_one("#decision-form", VerticalScroll).scroll_home, animate=False)
+
     def draft_state(self) -> Any:
         return to_data(self._decision())
 

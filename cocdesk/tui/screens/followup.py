@@ -25,6 +25,7 @@ from textual.widgets import (
 from cocdesk.domain.steps import ReporterFollowUp, Talk, followup_from, talk_from, to_data
 from cocdesk.tui.literal import editable, kept, literal
 from cocdesk.tui.screens.step_form import StepForm
+from cocdesk.tui.times import when
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
@@ -161,6 +162,7 @@ class FollowUpScreen(StepForm):
                     "The apology will be passed on (only if that won't harm the reporter)",
                     talk.apology_passed_on,
                     id="apology-passed",
+                    compact=True,
                 )
                 yield Label("When the talk took place")
                 yield Input(
@@ -238,7 +240,7 @@ class FollowUpScreen(StepForm):
         for line in self.playbook.public_guidance:
             yield Static(literal(f"• {line}"), classes="guidance")
         if ann is not None and ann.made_at:
-            state = f"Made {ann.made_at[:16]} by {ann.made_by}."
+            state = f"Made {when(ann.made_at)} by {ann.made_by}."
         elif ann is not None and ann.ready_at:
             state = "Ready: passed the privacy check."
         else:
