@@ -80,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- passphrases and members --------------------------------------------------------
-def _ask_secret(prompt: str) -> str:
+def _ask_secret(prompt: str, env_name: str = "COCDESK_PASSPHRASE") -> str:
     if not sys.stdin.isatty():
-        raise UsageProblem("no passphrase: set COCDESK_PASSPHRASE or run in a terminal")
+        # Name the variable that was missing: a new passphrase has its own.
+        raise UsageProblem(f"no passphrase: set {env_name} or run in a terminal")
     return getpass.getpass(prompt)
 
 
@@ -98,8 +99,8 @@ def _new_passphrase(env_name: str, who: str) -> str:
     if env is not None:
         chosen = env
     else:
-        chosen = _ask_secret(f"New passphrase for {who}: ")
-        if _ask_secret("Same passphrase again: ") != chosen:
+        chosen = _ask_secret(f"New passphrase for {who}: ", env_name)
+        if _ask_secret("Same passphrase again: ", env_name) != chosen:
             raise UsageProblem("the two passphrases differ; nothing was changed")
     refused = problem(chosen)
     if refused:

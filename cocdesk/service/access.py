@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cocdesk.domain.roles import may_lift_recusal, recusal_problem
-from cocdesk.errors import NotFound, RuleRefused
+from cocdesk.errors import NotAMember, NotFound, RuleRefused
 from cocdesk.service.session import Session
 from cocdesk.store import audit, recusals
 from cocdesk.store import cases as case_store
@@ -55,19 +55,25 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     )
     if problem:
         raise RuleRefused(problem)
+    # The old key, before any copy goes: the recorder may be the one stepping out.
+    old = session.case_key(case_id)
     at = session.now()
     for member_id in chosen:
         case_store.remove_sealed_key(db, case_id, member_id)
         recusals.add(db, keys, case_id, member_id, at)
         # Who recorded it is the actor; whose conflict it is goes in the detail.
         audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))
-    rekey_in(session, case_id)
+    rekey_in(session, case_id, old)
 
 
-def rekey_in(session: Session, case_id: str) -> None:
-    """Give the case a new key: every field re-sealed, the new key sealed to each holder."""
+def rekey_in(session: Session, case_id: str, old: bytes | None = None) -> None:
+    """Give the case a new key: every field re-sealed, the new key sealed to each holder.
+
+    `old` is the current key, if the caller opened it before deleting a copy.
+    """
     db, keys = session.db, session.event_keys
-    old = session.case_key(case_id)
+    if old is None:
+        old = session.case_key(case_id)
     new = sealed_keys.new_secret()
     blobs = case_store.fields(db, case_id)
     case_store.put_fields(
@@ -109,6 +115,8 @@ class AccessService:
         with write(s.db):
             if case_store.get(s.db, s.event_keys, case_id) is None:
                 raise NotFound(f"there is no case {case_id}")
+            if s.member_id in recusals.for_case(s.db, s.event_keys, case_id):
+                raise NotAMember(f"{s.member_name} stepped out of {case_id} (a conflict of interest)")
             s.case_key(case_id)  # only a member who holds the case can step out of it
             recuse_in(s, case_id, [s.member_id])
         s.forget_case_key(case_id)

@@ -8,7 +8,7 @@ import sqlite_utils
 from nacl.public import PrivateKey
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import NotAMember
+from cocdesk.errors import IntegrityFailure, NotAMember
 from cocdesk.playbook import Playbook
 from cocdesk.service.clock import Clock, stamp
 from cocdesk.store import cases as case_store
@@ -29,7 +29,8 @@ class Session:
     # Keys never appear in a repr (tracebacks, logs, debuggers print reprs).
     _private: PrivateKey | None = field(repr=False)
     _event: EventKeys | None = field(repr=False)
-    _case_keys: dict[str, bytes] = field(default_factory=dict, repr=False)
+    # case id -> (the sealed copy it was opened from, the key)
+    _case_keys: dict[str, tuple[bytes, bytes]] = field(default_factory=dict, repr=False)
 
     @property
     def locked(self) -> bool:
@@ -57,22 +58,49 @@ class Session:
         return self._event
 
     def case_key(self, case_id: str) -> bytes:
-        """This member's key to one case, or NotAMember if they hold no copy."""
-        if case_id in self._case_keys:
-            return self._case_keys[case_id]
+        """This member's key to one case, or NotAMember if they hold no copy.
+
+        A key opened before is used again only while the sealed copy it came from
+        is still the one stored: another session (another process, another member
+        on this laptop) may have re-keyed the case since. A kept old key would then
+        fail to open the case — or seal new text under a key a recused or removed
+        member may still have.
+        """
         sealed = case_store.sealed_key(self.db, case_id, self.member_id)
         if sealed is None:
+            self._case_keys.pop(case_id, None)
             raise NotAMember(f"{self.member_name} may not open {case_id}")
-        key = self.open_case_key(case_id, sealed)
-        self._case_keys[case_id] = key
+        kept = self._case_keys.get(case_id)
+        if kept is not None and kept[0] == sealed:
+            return kept[1]
+        try:
+            key = self.open_case_key(case_id, sealed)
+        except IntegrityFailure:
+            if self._replaced():
+                raise NotAMember(
+                    f"{self.member_name}'s key was replaced (re-enrolled): "
+                    "unlock again with the new passphrase"
+                ) from None
+            raise
+        self._case_keys[case_id] = (sealed, key)
         return key
+
+    def _replaced(self) -> bool:
+        """True if a lead re-enrolled this member since they unlocked: a new key pair is stored."""
+        row = self.db.execute("SELECT public_key FROM members WHERE id = ?", [self.member_id]).fetchone()
+        return row is None or bytes(row[0]) != bytes(self.private_key.public_key)
 
     def open_case_key(self, case_id: str, sealed: bytes) -> bytes:
         """Open a sealed case key without keeping it (for a worker's one pass)."""
         return sealed_keys.open_sealed(self.private_key, case_id, sealed)
 
     def remember_case_key(self, case_id: str, key: bytes) -> None:
-        self._case_keys[case_id] = key
+        """Keep a key just made (a new case, a re-key) with this member's sealed copy of it."""
+        sealed = case_store.sealed_key(self.db, case_id, self.member_id)
+        if sealed is None:
+            self._case_keys.pop(case_id, None)
+        else:
+            self._case_keys[case_id] = (sealed, key)
 
     def forget_case_key(self, case_id: str) -> None:
         self._case_keys.pop(case_id, None)

@@ -118,7 +118,8 @@ async def test_enter_opens_the_highlighted_case(app: CocdeskApp) -> None:
         assert "Someone kept following me between sessions" in text
         assert "Anonymous report" in text
         assert "✓ 2026-05-01 09:00Z  DO: Stay calm and listen" in text
-        assert "2026-05-01 09:00Z  Robin Lead: report taken" in text
+        await _to_the_timeline(pilot)
+        assert "2026-05-01 09:00Z  Robin Lead: report taken" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, QueueScreen)
@@ -159,15 +160,29 @@ async def test_a_refused_move_shows_the_reason_and_an_allowed_one_happens(
         options = app.screen.query_one(OptionList)
         shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert "closed — a lead tells the reported person the actions first (follow-up screen)" in shown
-        assert "communicated" in shown
-        allowed = next(i for i, text in enumerate(shown) if text == "communicated")
-        options.highlighted = allowed
+        assert (
+            "communicated — record the talk with the reported person, the actions told, first "
+            "(follow-up screen)"
+        ) in shown
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        # The lead tells the actions: the talk moves the case on, and closing becomes possible.
+        StepService(app.session).record_talk(  # type: ignore[arg-type]
+            "C-0004", Talk(told_what_reported=True, their_side="denies it", actions_told=True)
+        )
+        app.screen.query_one(DataTable).move_cursor(row=3)  # C-0004
+        await pilot.press("enter", "m")
+        await pilot.pause()
+        assert isinstance(app.screen, MoveModal)
+        options = app.screen.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options.highlighted = shown.index("closed")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
-        assert "C-0004 · communicated" in screen_text(app)
+        assert "C-0004 · closed" in screen_text(app)
         await _to_the_timeline(pilot)
-        assert "status → communicated" in screen_text(app)
+        assert "status → closed" in screen_text(app)
 
 
 async def test_editing_a_report_keeps_the_case_and_records_the_edit(app: CocdeskApp) -> None:
