@@ -154,9 +154,13 @@ class AccessService:
     def access(self, case_id: str) -> Access:
         s = self.session
         with read(s.db):
-            names = {m.id: m.name for m in member_store.all_members(s.db)}
+            members = member_store.all_members(s.db)
+            names = {m.id: m.name for m in members}
+            active = {m.id for m in members if m.active}
             holders = sorted(names.get(m, "?") for m in case_store.key_holders(s.db, case_id))
-            out = sorted(names.get(m, "?") for m in recusals.for_case(s.db, s.event_keys, case_id))
+            # A removed member is no longer "stepped out": they are off the team.
+            recused = recusals.for_case(s.db, s.event_keys, case_id) & active
+            out = sorted(names.get(m, "?") for m in recused)
             opened: dict[str, tuple[int, str]] = {}
             for e in audit.entries(s.db, case_id):
                 if e.kind == OPENED:

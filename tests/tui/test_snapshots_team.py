@@ -88,7 +88,7 @@ def test_add_member_form_with_a_name_and_passphrase_typed(shows: Shows) -> None:
     holding 13 masked dots with the focus and a steady cursor; under "Same again" an empty line
     (an unfocused empty field draws nothing); Role "responder" in a select; "Enter on the last
     field, or ctrl+s, when done. Escape cancels." No passphrase is readable anywhere."""
-    assert shows(unlock, keys("t", "a", *"Sam Newcomer", "enter", *"newcomer pass"))
+    assert shows(unlock, keys("t", "a", *"Sam Newcomer", "enter", "tab", *"newcomer pass"))
 
 
 # -- a case Kim stepped out of --------------------------------------------------------------------

@@ -140,11 +140,12 @@ async def test_adding_a_lead_through_the_form_then_unlocking_as_them(
         await to_team(pilot)
         await press(pilot, "a")
         assert isinstance(app.screen, FormModal)
-        await press(pilot, *"Sam Newcomer", "enter", *"newcomer pass", "enter", *"newcomer pass")
-        await tab_to(pilot, "form-role")
+        await press(pilot, *"Sam Newcomer", "enter")  # on to the role, chosen before the passphrases
+        assert app.screen.focused is not None and app.screen.focused.id == "form-role"
         await press(pilot, "enter")  # opens the role list
         await choose(pilot, "lead", by_prompt=True)
-        await press(pilot, "ctrl+s")
+        await tab_to(pilot, "form-1")
+        await press(pilot, *"newcomer pass", "enter", *"newcomer pass", "enter")  # Enter on the last submits
         assert isinstance(app.screen, TeamScreen)
         assert team_rows(app)["Sam Newcomer"] == ["lead", "active", "7", ""]
         assert "Added Sam Newcomer." in toasts(app)
@@ -170,12 +171,16 @@ async def test_the_add_form_refuses_differing_passphrases_and_adds_nobody(app: C
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await unlock(pilot)
         await to_team(pilot)
-        await press(pilot, "a", *"Sam Newcomer", "enter", *"newcomer pass", "enter", *"another pass", "enter")
+        await press(
+            pilot, "a", *"Sam Newcomer", "enter", "tab", *"newcomer pass", "enter", *"another pass", "enter"
+        )
         assert isinstance(app.screen, TeamScreen)
         assert "the two passphrases differ" in toasts(app)
         assert "Sam Newcomer" not in team_rows(app)
         app.clear_notifications()
-        await press(pilot, "a", *"Kim Responder", "enter", *"kim's second", "enter", *"kim's second", "enter")
+        await press(
+            pilot, "a", *"Kim Responder", "enter", "tab", *"kim's second", "enter", *"kim's second", "enter"
+        )
         assert "there is already a member called 'Kim Responder'" in toasts(app)
         assert len(team_rows(app)) == 3
 

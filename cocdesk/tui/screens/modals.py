@@ -154,12 +154,17 @@ class FormModal(ModalScreen[list[str] | None]):
             yield Static(Content(self.title_text), classes="title")
             for i, (label, secret) in enumerate(self.fields):
                 yield Label(label)
-                yield Input(password=secret, id=f"form-{i}", compact=True)
-            if self.roles:
-                yield Label("Role")
-                yield Select(
-                    [(r, r) for r in self.roles], value=self.roles[0], allow_blank=False, id="form-role"
-                )
+                yield Input(password=secret, placeholder=label, id=f"form-{i}", compact=True)
+                if i == 0 and self.roles:
+                    # Chosen before the passphrases: Enter on the last field submits.
+                    yield Label("Role")
+                    yield Select(
+                        [(r, r) for r in self.roles],
+                        value=self.roles[0],
+                        allow_blank=False,
+                        id="form-role",
+                        compact=True,
+                    )
             yield Label("Enter on the last field, or ctrl+s, when done. Escape cancels.", classes="muted")
             yield Label("", id="form-message")
 
@@ -169,11 +174,10 @@ class FormModal(ModalScreen[list[str] | None]):
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
+        if event.input is inputs[-1]:
             self.action_submit()
+        else:
+            self.focus_next()  # the next field, or the role after the name
 
     def show_error(self, text: str) -> None:
         self.query_one("#form-message", Label).update(literal(text, multiline=False))
