@@ -23,6 +23,7 @@ from cocdesk.vault.fields import open_field, seal_field
 
 OPENED = "case.opened"
 RECUSED = "case.recused"
+LIFTED = "case.recusal_lifted"
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     for everyone who keeps it. The caller checkpoints after commit.
     """
     db, keys = session.db, session.event_keys
-    already = recusals.for_case(db, keys, case_id)
+    already = recused_now(session, case_id)
     chosen = sorted(set(member_ids) - already)
     if not chosen:
         return
@@ -66,6 +67,23 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     rekey_in(session, case_id, old)
 
 
+def recused_now(session: Session, case_id: str) -> set[int]:
+    """Who is recused from a case: the recusal records and the audit log's account of them.
+
+    A recusal row deleted in the file does not end a recusal: the keyed audit chain
+    still says it was declared and never lifted.
+    """
+    db, keys = session.db, session.event_keys
+    from_log: set[int] = set()
+    for e in audit.entries(db, case_id):
+        if e.detail and e.detail.isdigit():
+            if e.kind == RECUSED:
+                from_log.add(int(e.detail))
+            elif e.kind == LIFTED:
+                from_log.discard(int(e.detail))
+    return recusals.for_case(db, keys, case_id) | from_log
+
+
 def rekey_in(session: Session, case_id: str, old: bytes | None = None) -> None:
     """Give the case a new key: every field re-sealed, the new key sealed to each holder.
 
@@ -85,8 +103,14 @@ def rekey_in(session: Session, case_id: str, old: bytes | None = None) -> None:
         },
     )
     members = {m.id: m for m in member_store.all_members(db)}
+    out = recused_now(session, case_id)
     for member_id in sorted(case_store.key_holders(db, case_id)):
-        member = members[member_id]
+        member = members.get(member_id)
+        if member is None or not member.active or member_id in out:
+            # A row no legitimate holder has (added in the file, or left behind):
+            # it gets no new key, and goes.
+            case_store.remove_sealed_key(db, case_id, member_id)
+            continue
         # A public key swapped in the file would receive the new key: refuse.
         member_store.check_mac(db, keys, member)
         sealed = sealed_keys.seal_to(member.key.public_key, case_id, new)
@@ -132,7 +156,7 @@ class AccessService:
             member = member_store.by_name(s.db, member_name)
             if member is None or not member.active:
                 raise NotFound(f"there is no active member called '{member_name}'")
-            if member.id not in recusals.for_case(s.db, s.event_keys, case_id):
+            if member.id not in recused_now(s, case_id):
                 raise RuleRefused(f"{member_name} is not recused from {case_id}")
             if member.id == s.member_id:
                 raise RuleRefused("a recusal is lifted by another lead or the chair")
@@ -141,9 +165,9 @@ class AccessService:
             case_store.put_sealed_key(
                 s.db, case_id, member.id, sealed_keys.seal_to(member.key.public_key, case_id, key)
             )
-            recusals.remove(s.db, case_id, member.id)
+            recusals.remove(s.db, case_id, member.id)  # (absent if deleted in the file: the log counts)
             detail = str(member.id).encode("ascii")
-            audit.append(s.db, s.event_keys, s.now(), s.member_id, "case.recusal_lifted", case_id, detail)
+            audit.append(s.db, s.event_keys, s.now(), s.member_id, LIFTED, case_id, detail)
 
     def record_opened(self, case_id: str) -> None:
         """The audit log records reading a case, not only changing it."""

@@ -140,9 +140,11 @@ class CaseService:
     def update_report(self, case_id: str, report: Report, clear_draft: bool = False) -> None:
         """Replace a case's report (intake corrections) in one transaction."""
         s = self.session
-        key = self._case_key(case_id)
         at = s.now()
         with write(self._db):
+            # Under the write lock: a re-key committed just before must not leave
+            # new text sealed under the old key, which a recused member may hold.
+            key = self._case_key(case_id)
             row = self.row(case_id)
             changed = replace(row, updated_at=at, category=report.category, urgent=report.urgent)
             case_store.update(self._db, s.event_keys, changed)
@@ -156,9 +158,9 @@ class CaseService:
         if not text.strip():
             raise UsageProblem("the note is empty")
         s = self.session
-        key = self._case_key(case_id)
         at = s.now()
         with write(self._db):
+            key = self._case_key(case_id)  # under the write lock (see update_report)
             row = self.row(case_id)
             number = 1 + sum(1 for f in case_store.fields(self._db, case_id) if f.startswith(NOTE_PREFIX))
             name = f"{NOTE_PREFIX}{number:04d}"
@@ -270,6 +272,9 @@ class CaseService:
             raise RuleRefused(reason)
         with write(self._db):
             self.row(case_id)
+            # Only a member who still holds the case shreds it: not one who stepped out.
+            self._case_key(case_id)
+            self._active()
             case_store.delete(self._db, case_id)
             audit.append(self._db, s.event_keys, s.now(), s.member_id, "case.purged", case_id)
         s.forget_case_key(case_id)
@@ -372,7 +377,18 @@ class CaseService:
         return row
 
     def _names(self) -> dict[int, str]:
-        return {m.id: m.name for m in member_store.all_members(self._db)}
+        # Names shown on the timeline and access list: each record checked under its MAC,
+        # so a name swapped in the file is refused rather than shown.
+        members = member_store.all_members(self._db)
+        for m in members:
+            member_store.check_mac(self._db, self.session.event_keys, m)
+        return {m.id: m.name for m in members}
+
+    def _active(self) -> None:
+        """Refuse a member removed since they unlocked (their session may still be open)."""
+        me = member_store.by_id(self._db, self.session.member_id)
+        if me is None or not me.active:
+            raise NotAMember(f"{self.session.member_name} is no longer on the team")
 
 
 def _summary(row: case_store.CaseRow, names: dict[int, str]) -> CaseSummary:

@@ -62,6 +62,7 @@ def verify(session: Session) -> list[str]:
             rows[row.id] = row
 
     log = audit.entries(db)
+    problems.extend(_membership_problems(session, log))
     created = {e.case_id for e in log if e.kind == CREATED and e.case_id}
     created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
     # Against every row present, checked or not: an altered case is one problem, not two.
@@ -89,4 +90,34 @@ def verify(session: Session) -> list[str]:
             DraftService(session, kind).load()
         except CocdeskError as exc:
             problems.append(str(exc))
+    return problems
+
+
+def _membership_problems(session: Session, log: list[audit.AuditEntry]) -> list[str]:
+    """The keyed audit log against the plain records: removals and recusals must agree."""
+    problems: list[str] = []
+    try:
+        members = {m.id: m for m in member_store.all_members(session.db)}
+        removed = {
+            int(e.detail) for e in log if e.kind == "member.removed" and e.detail and e.detail.isdigit()
+        }
+        problems += [
+            f"member #{i} was removed but is active again"
+            for i in sorted(removed)
+            if i in members and members[i].active
+        ]
+        declared: dict[str, set[int]] = {}
+        for e in log:
+            if e.case_id and e.detail and e.detail.isdigit():
+                if e.kind == "case.recused":
+                    declared.setdefault(e.case_id, set()).add(int(e.detail))
+                elif e.kind == "case.recusal_lifted":
+                    declared.setdefault(e.case_id, set()).discard(int(e.detail))
+        present = {str(r[0]) for r in session.db.execute("SELECT id FROM cases")}
+        for case_id in sorted(present):
+            recorded = recusals.for_case(session.db, session.event_keys, case_id)
+            if recorded != declared.get(case_id, set()):
+                problems.append(f"{case_id}: its recusal records differ from the audit log")
+    except CocdeskError as exc:
+        problems.append(str(exc))
     return problems

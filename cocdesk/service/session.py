@@ -66,6 +66,8 @@ class Session:
         fail to open the case — or seal new text under a key a recused or removed
         member may still have.
         """
+        if self.locked:
+            raise NotAMember("the vault is locked")
         sealed = case_store.sealed_key(self.db, case_id, self.member_id)
         if sealed is None:
             self._case_keys.pop(case_id, None)

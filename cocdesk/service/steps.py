@@ -334,6 +334,7 @@ class StepService:
             member = member_store.by_name(self._db, name)
             if member is None or not member.active:
                 raise NotFound(f"there is no active member called '{name}'")
+            member_store.check_mac(self._db, s.event_keys, member)
             chosen = sorted(self.delegates() | {member.id})  # checks the settings' MAC first
             meta.put(self._db, DELEGATES, ",".join(str(i) for i in chosen))
             meta.seal(self._db, s.event_keys)

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cocdesk.domain.roles import Role, may_manage_team
-from cocdesk.errors import NotFound, RuleRefused, UsageProblem
+from cocdesk.errors import NotAMember, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.access import rekey_in
 from cocdesk.service.session import Session
-from cocdesk.store import audit, drafts, recusals
+from cocdesk.store import audit, drafts
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, read, write
@@ -117,7 +117,9 @@ class TeamService:
             member_store.delete_event_key(s.db, member.id)
             for table in ("drafts", "step_drafts"):
                 drafts.delete(s.db, member.id, table)
-            member_store.update(s.db, s.event_keys, replace(member, active=False))
+            # Their key pair goes too: nothing can be sealed to a removed member again.
+            blank = member_keys.WrappedKey(bytes(32), b"", bytes(16), member.key.params)
+            member_store.update(s.db, s.event_keys, replace(member, active=False, key=blank))
             audit.append(
                 s.db, s.event_keys, s.now(), s.member_id, "member.removed", None, str(member.id).encode()
             )
@@ -130,25 +132,27 @@ class TeamService:
         if not new:
             raise UsageProblem("the new passphrase is empty")
         member = member_store.by_id(s.db, s.member_id)
-        if member is None:
-            raise NotFound("your member record is missing")
+        if member is None or not member.active:
+            raise NotAMember(f"{s.member_name} is no longer on the team")
         member_store.check_mac(s.db, s.event_keys, member)
         private = member_keys.unwrap(member.id, member.key, current)  # WrongPassphrase if not theirs
         key = member_keys.wrap(member.id, private, new, params or kdf.enrolment_params())
         with write(s.db):
             fresh = member_store.by_id(s.db, s.member_id)
-            if fresh is None or fresh.key != member.key:
+            if fresh is None or not fresh.active:
+                raise NotAMember(f"{s.member_name} is no longer on the team")
+            if fresh.key != member.key:
                 raise UsageProblem("your key changed meanwhile; try again")
-            member_store.update(s.db, s.event_keys, replace(member, key=key))
+            member_store.check_mac(s.db, s.event_keys, fresh)
+            member_store.update(s.db, s.event_keys, replace(fresh, key=key))
             audit.append(s.db, s.event_keys, s.now(), s.member_id, "member.passphrase")
         checkpoint(s.db)  # the old wrapping is gone from the WAL too
 
     def reenrol(self, name: str, passphrase: str, params: kdf.KdfParams | None = None) -> int:
         """A lead gives a member who forgot their passphrase a new key pair.
 
-        Every case the lead holds (and the member has not stepped out of) is
-        sealed to the new key; returns how many. Cases only the old key held stay
-        closed to the member until a lead who holds them re-enrols them again.
+        Exactly the cases the member held are sealed to the new key (the lead must
+        hold them all); returns how many.
         """
         s = self.session
         if s.role != Role.LEAD:
@@ -163,14 +167,19 @@ class TeamService:
         with write(s.db):
             fresh = self._active(name)
             member_store.check_mac(s.db, s.event_keys, fresh)
-            out = recusals.for_member(s.db, s.event_keys, member.id)
-            for case_id in case_store.sealed_keys_for(s.db, member.id):
-                case_store.remove_sealed_key(s.db, case_id, member.id)
+            # Exactly the cases they held, re-sealed: never one more (a recusal stays a
+            # recusal, whatever the recusal table says), never one fewer (no case is orphaned).
+            held = sorted(case_store.sealed_keys_for(s.db, member.id))
+            mine = case_store.sealed_keys_for(s.db, s.member_id)
+            missing = [c for c in held if c not in mine]
+            if missing:
+                raise RuleRefused(
+                    f"{name} holds {missing[0]}, which you cannot open: a lead who holds it re-enrols them"
+                )
             given = 0
-            for case_id, sealed in case_store.sealed_keys_for(s.db, s.member_id).items():
-                if case_id in out:
-                    continue
-                case_key = sealed_keys.open_sealed(s.private_key, case_id, sealed)
+            for case_id in held:
+                case_store.remove_sealed_key(s.db, case_id, member.id)
+                case_key = sealed_keys.open_sealed(s.private_key, case_id, mine[case_id])
                 case_store.put_sealed_key(
                     s.db, case_id, member.id, sealed_keys.seal_to(key.public_key, case_id, case_key)
                 )
@@ -196,7 +205,8 @@ class TeamService:
 
 def _event_secret(s: Session) -> bytes:
     sealed = member_store.event_key(s.db, s.member_id)
-    assert sealed is not None  # unlock already opened it
+    if sealed is None:  # removed since they unlocked
+        raise NotAMember(f"{s.member_name} is no longer on the team")
     return sealed_keys.open_sealed(s.private_key, EVENT_LABEL, sealed)
 
 

@@ -405,16 +405,24 @@ class CocdeskApp(App[None]):
             "change_passphrase": "Your passphrase was changed.",
             "reenrol": "{0} has a new key and passphrase.",
         }[method]
+        # A copy of the session on the thread's own connection, with its own key cache,
+        # locked when the job ends: a lock meanwhile must leave no key behind in it.
+        copy = replace(session, _case_keys={})
         try:
             with own_connection(session.db) as db:
-                getattr(TeamService(replace(session, db=db)), method)(*args)
+                copy.db = db
+                getattr(TeamService(copy), method)(*args)
         except CocdeskError as exc:
             self.post_message(self.TeamDone(None, str(exc)))
             return
+        finally:
+            copy.lock()
         self.post_message(self.TeamDone(said.format(*args)))
 
     @on(TeamDone)
     def team_done(self, message: TeamDone) -> None:
+        if self.session is None:
+            return  # locked meanwhile: nothing about it is shown on the unlock screen
         if message.error:
             self.notify(message.error, title="Not done", severity="warning")
             return
@@ -820,8 +828,11 @@ class CocdeskApp(App[None]):
         return super().format_title(shown(title), shown(sub_title))
 
     def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:
-        """Every toast is plain text, whoever asks (widgets pass markup=True by default)."""
-        super().notify(message, markup=False, **kwargs)
+        """Every toast is plain text, whoever asks (widgets pass markup=True by default),
+        and a name's control characters are shown, never sent to the terminal."""
+        if isinstance(kwargs.get("title"), str):
+            kwargs["title"] = shown(kwargs["title"])
+        super().notify(shown(message), markup=False, **kwargs)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         # The built-in "Screenshot" writes the screen, names included, to disk.

@@ -151,7 +151,7 @@ class FormModal(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Content(self.title_text), classes="title")
+            yield Static(literal(self.title_text, multiline=False), classes="title")
             for i, (label, secret) in enumerate(self.fields):
                 yield Label(label)
                 yield Input(password=secret, placeholder=label, id=f"form-{i}", compact=True)
