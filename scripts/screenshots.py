@@ -46,6 +46,11 @@ async def help_on_queue(pilot: Pilot[None]) -> None:
     await press(pilot, "question_mark")
 
 
+async def team(pilot: Pilot[None]) -> None:
+    await unlock(pilot)
+    await press(pilot, "t")
+
+
 # file name → the steps from start-up to the state it shows
 SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "unlock.svg": settle,
@@ -57,6 +62,7 @@ SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "meeting.svg": meeting,
     "decision.svg": decision,
     "follow-up.svg": follow_up,
+    "team.svg": team,
 }
 
 

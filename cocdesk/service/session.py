@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 from nacl.public import PrivateKey
@@ -12,6 +14,7 @@ from cocdesk.errors import IntegrityFailure, NotAMember
 from cocdesk.playbook import Playbook
 from cocdesk.service.clock import Clock, stamp
 from cocdesk.store import cases as case_store
+from cocdesk.store.connection import own_connection
 from cocdesk.vault import sealed_keys
 from cocdesk.vault.keyed_hash import EventKeys
 
@@ -103,6 +106,21 @@ class Session:
             self._case_keys.pop(case_id, None)
         else:
             self._case_keys[case_id] = (sealed, key)
+
+    @contextmanager
+    def worker_copy(self) -> Iterator[Session]:
+        """This session for a worker thread: its own connection and key cache, locked after.
+
+        The app's connection belongs to its event loop; a lock meanwhile must leave
+        no key behind in the copy once the worker is done.
+        """
+        copy = replace(self, _case_keys={})
+        try:
+            with own_connection(self.db) as db:
+                copy.db = db
+                yield copy
+        finally:
+            copy.lock()
 
     def forget_case_key(self, case_id: str) -> None:
         self._case_keys.pop(case_id, None)

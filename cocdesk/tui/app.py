@@ -391,10 +391,7 @@ class CocdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="team", exit_on_error=False, description="team change")
     def team_job(self, method: str, *args: Any) -> None:
         """Key derivation is slow: run the change in a thread, on its own connection."""
-        from dataclasses import replace
-
         from cocdesk.service import TeamService
-        from cocdesk.store.connection import own_connection
 
         session = self.session
         if session is None:
@@ -405,18 +402,12 @@ class CocdeskApp(App[None]):
             "change_passphrase": "Your passphrase was changed.",
             "reenrol": "{0} has a new key and passphrase.",
         }[method]
-        # A copy of the session on the thread's own connection, with its own key cache,
-        # locked when the job ends: a lock meanwhile must leave no key behind in it.
-        copy = replace(session, _case_keys={})
         try:
-            with own_connection(session.db) as db:
-                copy.db = db
+            with session.worker_copy() as copy:
                 getattr(TeamService(copy), method)(*args)
         except CocdeskError as exc:
             self.post_message(self.TeamDone(None, str(exc)))
             return
-        finally:
-            copy.lock()
         self.post_message(self.TeamDone(said.format(*args)))
 
     @on(TeamDone)
