@@ -75,3 +75,11 @@ def recusal_problem(actor_id: int, actor_role: Role, declared: set[int], keepers
 
 def may_lift_recusal(role: Role) -> str | None:
     return None if role in (Role.LEAD, Role.CHAIR) else "only a lead or the chair lifts a recusal"
+
+
+def may_remove_member(role: Role) -> str | None:
+    return None if role in (Role.LEAD, Role.CHAIR) else "only a lead or the chair may remove team members"
+
+
+def may_reenrol(role: Role) -> str | None:
+    return None if role == Role.LEAD else "only a lead re-enrols a member"

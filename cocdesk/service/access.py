@@ -76,11 +76,11 @@ def recused_now(session: Session, case_id: str) -> set[int]:
     db, keys = session.db, session.event_keys
     from_log: set[int] = set()
     for e in audit.entries(db, case_id):
-        if e.detail and e.detail.isdigit():
-            if e.kind == RECUSED:
-                from_log.add(int(e.detail))
-            elif e.kind == LIFTED:
-                from_log.discard(int(e.detail))
+        subject = audit.subject_id(e)
+        if subject is not None and e.kind == RECUSED:
+            from_log.add(subject)
+        elif subject is not None and e.kind == LIFTED:
+            from_log.discard(subject)
     return recusals.for_case(db, keys, case_id) | from_log
 
 
@@ -130,8 +130,7 @@ class AccessService:
             return recusals.for_member(s.db, s.event_keys, s.member_id)
 
     def recused(self, case_id: str) -> set[int]:
-        s = self.session
-        return recusals.for_case(s.db, s.event_keys, case_id)
+        return recused_now(self.session, case_id)
 
     def declare_conflict(self, case_id: str) -> None:
         """The member at the keyboard steps out of a case (no reason asked)."""
@@ -139,7 +138,7 @@ class AccessService:
         with write(s.db):
             if case_store.get(s.db, s.event_keys, case_id) is None:
                 raise NotFound(f"there is no case {case_id}")
-            if s.member_id in recusals.for_case(s.db, s.event_keys, case_id):
+            if s.member_id in recused_now(s, case_id):
                 raise NotAMember(f"{s.member_name} stepped out of {case_id} (a conflict of interest)")
             s.case_key(case_id)  # only a member who holds the case can step out of it
             recuse_in(s, case_id, [s.member_id])
@@ -183,7 +182,7 @@ class AccessService:
             active = {m.id for m in members if m.active}
             holders = sorted(names.get(m, "?") for m in case_store.key_holders(s.db, case_id))
             # A removed member is no longer "stepped out": they are off the team.
-            recused = recusals.for_case(s.db, s.event_keys, case_id) & active
+            recused = recused_now(s, case_id) & active
             out = sorted(names.get(m, "?") for m in recused)
             opened: dict[str, tuple[int, str]] = {}
             for e in audit.entries(s.db, case_id):

@@ -15,8 +15,9 @@ from cocdesk.domain.status import Status, facts_from, refusal
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
 from cocdesk.domain.steps import Steps, steps_from
 from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, RuleRefused, UsageProblem
+from cocdesk.service.access import recused_now
 from cocdesk.service.session import Session
-from cocdesk.store import audit, recusals
+from cocdesk.store import audit
 from cocdesk.store import cases as case_store
 from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
@@ -333,7 +334,7 @@ class CaseService:
             raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
         names = self._names()
         timeline = tuple(
-            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind, _subject(e.detail, names)))
+            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind, _subject(e, names)))
             for e in audit.entries(self._db, case_id)
             if e.kind != "case.opened"  # reads are counted in the case's access list instead
         )
@@ -354,7 +355,7 @@ class CaseService:
             return case_store.outcomes(self._db, self.session.event_keys, {c for c in found if c})
 
     def _recused(self, case_id: str) -> set[int]:
-        return recusals.for_case(self._db, self.session.event_keys, case_id)
+        return recused_now(self.session, case_id)
 
     def _case_key(self, case_id: str) -> bytes:
         """This member's key to the case, only while they still hold a sealed copy of it.
@@ -413,11 +414,10 @@ def _steps(case_id: str, values: dict[str, object]) -> Steps:
 PEOPLE_FIELDS = ("reporter", "reported", "witnesses")
 
 
-def _subject(detail: bytes | None, names: dict[int, str]) -> str:
-    """The member an audit entry is about (a recusal's), named; the detail holds their id."""
-    if detail and detail.isdigit():
-        return names.get(int(detail), "?")
-    return "?"
+def _subject(entry: audit.AuditEntry, names: dict[int, str]) -> str:
+    """The member an audit entry is about (a recusal's), named."""
+    subject = audit.subject_id(entry)
+    return "?" if subject is None else names.get(subject, "?")
 
 
 def _mentioned(people: dict[str, object]) -> list[str]:

@@ -98,9 +98,7 @@ def _membership_problems(session: Session, log: list[audit.AuditEntry]) -> list[
     problems: list[str] = []
     try:
         members = {m.id: m for m in member_store.all_members(session.db)}
-        removed = {
-            int(e.detail) for e in log if e.kind == "member.removed" and e.detail and e.detail.isdigit()
-        }
+        removed = {i for e in log if e.kind == "member.removed" and (i := audit.subject_id(e)) is not None}
         problems += [
             f"member #{i} was removed but is active again"
             for i in sorted(removed)
@@ -108,11 +106,12 @@ def _membership_problems(session: Session, log: list[audit.AuditEntry]) -> list[
         ]
         declared: dict[str, set[int]] = {}
         for e in log:
-            if e.case_id and e.detail and e.detail.isdigit():
+            subject = audit.subject_id(e)
+            if e.case_id and subject is not None:
                 if e.kind == "case.recused":
-                    declared.setdefault(e.case_id, set()).add(int(e.detail))
+                    declared.setdefault(e.case_id, set()).add(subject)
                 elif e.kind == "case.recusal_lifted":
-                    declared.setdefault(e.case_id, set()).discard(int(e.detail))
+                    declared.setdefault(e.case_id, set()).discard(subject)
         present = {str(r[0]) for r in session.db.execute("SELECT id FROM cases")}
         for case_id in sorted(present):
             recorded = recusals.for_case(session.db, session.event_keys, case_id)

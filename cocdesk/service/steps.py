@@ -13,6 +13,7 @@ import sqlite_utils
 
 from cocdesk.domain.decision import decision_problem
 from cocdesk.domain.privacy import candidates
+from cocdesk.domain.report import Report
 from cocdesk.domain.roles import may_announce, may_handle_appeal, may_name_delegate, may_talk_to_reported
 from cocdesk.domain.status import Status
 from cocdesk.domain.steps import (
@@ -28,10 +29,11 @@ from cocdesk.domain.steps import (
 )
 from cocdesk.errors import NotFound, RuleRefused, UsageProblem
 from cocdesk.playbook import Playbook
-from cocdesk.service.access import recuse_in
+from cocdesk.playbook.loader import TEMPLATE_NAMES
+from cocdesk.service.access import recuse_in, recused_now
 from cocdesk.service.cases import CaseService
 from cocdesk.service.session import Session
-from cocdesk.store import audit, meta, recusals
+from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, read, write
@@ -86,7 +88,7 @@ class StepService:
                 raise UsageProblem("an attendee is not an active member of the team")
             if len({a.member_id for a in meeting.attendees}) != len(meeting.attendees):
                 raise UsageProblem("a member is listed twice in the attendance")
-            earlier = recusals.for_case(self._db, s.event_keys, case_id)
+            earlier = recused_now(s, case_id)
             now_recused = {a.member_id for a in meeting.recused}
             if earlier - now_recused:
                 raise RuleRefused(
@@ -101,22 +103,9 @@ class StepService:
             target = (
                 Status.IN_REVIEW if row.status == Status.REPORTED and len(stamped.deciders) >= 2 else None
             )
-            # The member at the keyboard may be the one stepping out: their recusal
-            # binds from their next act, so the move this meeting allows is judged
-            # without their own declaration (they are no decider either way).
-            judged = replace(
-                stamped,
-                attendees=tuple(
-                    a for a in stamped.attendees if not (a.member_id == s.member_id and a.conflict)
-                ),
-            )
-            self.cases.record(
-                case_id,
-                {"meeting": to_data(stamped)},
-                ("case.meeting",),
-                target,
-                replace(steps, meeting=judged),
-            )
+            # Judged on the recusals recorded so far: the member at the keyboard may be
+            # the one stepping out, and that binds from the recusal just below.
+            self.cases.record(case_id, {"meeting": to_data(stamped)}, ("case.meeting",), target, steps)
             # Recusal is enforced by the key, not by the screen: the member's sealed
             # copy goes and the case is re-keyed, so no path of theirs opens it again.
             recuse_in(s, case_id, now_recused - earlier)
@@ -126,16 +115,19 @@ class StepService:
             checkpoint(self._db)  # the WAL still holds the old ciphertexts until now
         return target is not None
 
-    def patterns(self, case_id: str) -> list[Pattern]:
-        """Other cases this member may open that name the same reported person (blind index)."""
+    def patterns(self, case_id: str, report: Report | None = None) -> list[Pattern]:
+        """Other cases this member may open that name the same reported person (blind index).
+
+        Pass the case's `report` when it is already open, so it is not decrypted again.
+        """
         s = self.session
         with read(self._db):
-            report = self.cases.open_case(case_id).report
+            if report is None:
+                report = self.cases.open_case(case_id).report
             tags = [s.event_keys.blind_tag(k, v) for k, v in report.identifiers()]
             found = case_store.cases_with_tags(self._db, tags, s.member_id) - {case_id}
-            outcomes = case_store.outcomes(self._db, self.session.event_keys, found)
-            rows = [self.cases.row(c) for c in sorted(found)]
-        return [Pattern(r.id, r.created_at, r.status, outcomes.get(r.id, "")) for r in rows]
+            rows = [self.cases.row(c) for c in sorted(found)]  # each checked under its MAC
+        return [Pattern(r.id, r.created_at, r.status, r.outcome) for r in rows]
 
     # -- the decision (§7) -------------------------------------------------------------
     def decide(self, case_id: str, decision: Decision) -> Status:
@@ -279,19 +271,20 @@ class StepService:
 
     def privacy_flags(self, text: str) -> list[str]:
         """The words of `text` that name, or may name, someone in any case this member holds."""
-        mentioned = self.cases.people_mentioned()
-        return list(dict.fromkeys(phrase for phrase, form in candidates(text) if form in mentioned))
+        return _flagged(text, self.cases.people_mentioned())
 
     def mark_ready(self, case_id: str) -> None:
         """A draft is ready only when the privacy check finds nobody in it."""
         s = self.session
+        # Decrypting every held case takes a while: done before the write lock is taken.
+        mentioned = self.cases.people_mentioned()
         with write(self._db):
             before = self.cases.steps(case_id)
             self._not_recused(case_id)
             ann = before.announcement
             if ann is None or not ann.draft.strip():
                 raise RuleRefused("write the announcement first")
-            flags = self.privacy_flags(f"{ann.draft}\n{ann.upset_note}")
+            flags = _flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
             if flags:
                 shown = ", ".join(flags[:5])
                 raise RuleRefused(f"the draft names or may name someone in a case: {shown}")
@@ -303,6 +296,7 @@ class StepService:
         reason = may_announce(s.role, s.member_id in self.delegates())
         if reason:
             raise RuleRefused(reason)
+        mentioned = self.cases.people_mentioned()  # before the write lock (see mark_ready)
         with write(self._db):
             before = self.cases.steps(case_id)
             self._not_recused(case_id)
@@ -312,7 +306,7 @@ class StepService:
             if ann.made_at:
                 raise RuleRefused("this announcement was already made")
             # Cases may have come in since it was marked ready: check again.
-            flags = self.privacy_flags(f"{ann.draft}\n{ann.upset_note}")
+            flags = _flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
             if flags:
                 raise RuleRefused(f"the draft names or may name someone in a case: {', '.join(flags[:5])}")
             made = replace(ann, made_at=s.now(), made_by=s.member_name)
@@ -344,11 +338,18 @@ class StepService:
     def message(self, case_id: str, name: str) -> str:
         """The team's text of one message, or the playbook's template filled from the case."""
         view = self.cases.open_case(case_id)
-        saved = dict(view.steps.messages)
-        if name in saved:
-            return saved[name]
+        return self.messages(view.summary.id, view.steps, (name,))[name]
+
+    def messages(self, case_id: str, steps: Steps, names: tuple[str, ...] = TEMPLATE_NAMES) -> dict[str, str]:
+        """Every message of an open case: the team's text where saved, else the filled template."""
+        saved = dict(steps.messages)
         event = meta.get(self._db, "event_name") or self.session.playbook.event_name
-        return fill_template(self.session.playbook, event, name, view.summary.id, view.steps)
+        return {
+            name: saved[name]
+            if name in saved
+            else fill_template(self.session.playbook, event, name, case_id, steps)
+            for name in names
+        }
 
     def save_message(self, case_id: str, name: str, text: str) -> None:
         with write(self._db):
@@ -362,8 +363,12 @@ class StepService:
         # A recused member holds no key and cannot get this far; this is the
         # second lock on the door, read from the recusal record.
         s = self.session
-        if s.member_id in recusals.for_case(self._db, s.event_keys, case_id):
+        if s.member_id in recused_now(s, case_id):
             raise RuleRefused("you declared a conflict of interest in this case and take no further part")
+
+
+def _flagged(text: str, mentioned: set[str]) -> list[str]:
+    return list(dict.fromkeys(phrase for phrase, form in candidates(text) if form in mentioned))
 
 
 def fill_template(playbook: Playbook, event: str, name: str, case_id: str, steps: Steps) -> str:

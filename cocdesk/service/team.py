@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cocdesk.domain.roles import Role, may_manage_team
+from cocdesk.domain.roles import Role, may_manage_team, may_reenrol, may_remove_member
 from cocdesk.errors import NotAMember, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.access import rekey_in
 from cocdesk.service.session import Session
@@ -93,9 +93,9 @@ class TeamService:
     def remove_member(self, name: str) -> int:
         """Take a member off the team; returns how many cases were re-keyed."""
         s = self.session
-        reason = may_manage_team(s.role)
+        reason = may_remove_member(s.role)
         if reason:
-            raise RuleRefused(reason.replace("add", "remove"))
+            raise RuleRefused(reason)
         with write(s.db):
             member = self._active(name)
             member_store.check_mac(s.db, s.event_keys, member)
@@ -155,8 +155,9 @@ class TeamService:
         hold them all); returns how many.
         """
         s = self.session
-        if s.role != Role.LEAD:
-            raise RuleRefused("only a lead re-enrols a member")
+        reason = may_reenrol(s.role)
+        if reason:
+            raise RuleRefused(reason)
         if not passphrase:
             raise UsageProblem("the new passphrase is empty")
         member = self._active(name)

@@ -116,3 +116,9 @@ def verify_chain(db: sqlite_utils.Database, keys: EventKeys) -> list[str]:
     elif int(head_seq) != count or bytes.fromhex(head_hash) != previous:
         problems.append(f"audit log: {head_seq} entries were written but {count} remain")
     return problems
+
+
+def subject_id(entry: AuditEntry) -> int | None:
+    """The member an entry is about (a recusal, a removal), kept in its detail as digits."""
+    detail = entry.detail
+    return int(detail) if detail and detail.isdigit() else None

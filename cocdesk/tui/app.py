@@ -233,7 +233,7 @@ class CocdeskApp(App[None]):
             if what not in ("meeting", "decision", "followup"):
                 raise CocdeskError("it is for no form cocdesk knows")
             view = self.cases.open_case(case_id)
-            patterns = self.steps.patterns(case_id)
+            patterns = self.steps.patterns(case_id, view.report)
         except CocdeskError as exc:
             # The case may be gone or no longer this member's (a conflict declared).
             self.notify(f"Your unsaved form could not be reopened and was set aside: {exc}", severity="error")
@@ -241,6 +241,7 @@ class CocdeskApp(App[None]):
                 self.step_drafts.discard()
             return
         assert self.desk is not None and self.access is not None
+        self.access.record_opened(case_id)  # the draft reopens the case on screen: a read like any
         self.push_screen(CaseScreen(view, self.desk.playbook, patterns, self.access.access(case_id)))
         self.open_step(what, case_id, draft=draft.get("state"))
         self.notify(
@@ -297,14 +298,15 @@ class CocdeskApp(App[None]):
     @on(TeamScreen.Request)
     def team_request(self, message: TeamScreen.Request) -> None:
         from cocdesk.domain.passphrase import problem
-        from cocdesk.domain.roles import may_manage_team, may_name_delegate
+        from cocdesk.domain.roles import may_manage_team, may_name_delegate, may_reenrol, may_remove_member
 
         assert self.session and self.steps
         s, name, what = self.session, message.name, message.what
+        # Said before the form is filled in: the answer could not be used.
         reason = {
             "add": may_manage_team(s.role),
-            "remove": may_manage_team(s.role) and "only a lead or the chair removes a team member",
-            "reenrol": None if s.role == Role.LEAD else "only a lead re-enrols a member",
+            "remove": may_remove_member(s.role),
+            "reenrol": may_reenrol(s.role),
             "delegate": may_name_delegate(s.role),
         }.get(what)
         if reason:
@@ -505,7 +507,7 @@ class CocdeskApp(App[None]):
                     f"you stepped out of {case_id} (a conflict of interest): it stays closed to you"
                 )
             view = self.cases.open_case(case_id)
-            patterns = self.steps.patterns(case_id)
+            patterns = self.steps.patterns(case_id, view.report)
             self.access.record_opened(case_id)
             access = self.access.access(case_id)
         except CocdeskError as exc:
@@ -617,7 +619,8 @@ class CocdeskApp(App[None]):
         assert self.cases and self.steps and self.access
         for screen in self.screen_stack:
             if isinstance(screen, CaseScreen) and screen.view.summary.id == case_id:
-                view, patterns = self.cases.open_case(case_id), self.steps.patterns(case_id)
+                view = self.cases.open_case(case_id)
+                patterns = self.steps.patterns(case_id, view.report)
                 screen.show(view, patterns, self.access.access(case_id))
 
     # -- the steps after intake: meeting, decision, follow-up ---------------------------
@@ -627,7 +630,7 @@ class CocdeskApp(App[None]):
         playbook, drafts = self.desk.playbook, self.step_drafts
         if what == "meeting":
             assert self.access is not None
-            team, patterns = self.steps.team(), self.steps.patterns(case_id)
+            team, patterns = self.steps.team(), self.steps.patterns(case_id, view.report)
             out = self.access.recused(case_id)
             screen: StepForm = MeetingScreen(view, team, patterns, playbook, drafts, draft, out)
         elif what == "decision":
@@ -640,8 +643,7 @@ class CocdeskApp(App[None]):
         else:
             s = self.session
             announce = s.role == Role.CHAIR or s.member_id in self.steps.delegates()
-            names = ("reporter", "reported", "announcement", "upset")
-            messages = {name: self.steps.message(case_id, name) for name in names}
+            messages = self.steps.messages(case_id, view.steps)
             screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab, drafts, draft)
         self.push_screen(screen)
 
@@ -733,16 +735,15 @@ class CocdeskApp(App[None]):
                     steps.save_message(case_id, *payload)
         except CocdeskError as exc:
             form.show_error(f"Not recorded: {exc}")
-            if message.step == "ready" and isinstance(form, FollowUpScreen):
-                form.show_flags(steps.privacy_flags("\n".join(payload)))
+            # (A refused "ready" names the flagged words in its reason: not computed twice.)
             return
         self.notify(said, title=case_id)
         self.after_step(form, case_id)
 
     def after_step(self, form: StepForm, case_id: str) -> None:
-        assert self.cases and self.session
+        assert self.cases and self.session and self.access
         form.saved()
-        if case_id not in {c.id for c in self.cases.list_cases()}:
+        if self.session.member_id in self.access.recused(case_id):
             # The member declared a conflict: the case is no longer theirs to see.
             while isinstance(self.screen, StepForm | CaseScreen):
                 self.pop_screen()
