@@ -465,8 +465,7 @@ async def test_an_announcement_naming_someone_is_flagged_and_not_made_ready(
         assert isinstance(app.screen, FollowUpScreen)
         said = form_message(app)
         assert said.startswith("Not recorded: the draft names or may name someone in a case: Alex")
-        shown = flat(screen_text(app))
-        assert said in shown and "Names or may name someone held in a case: Alex" in shown
+        assert said in flat(screen_text(app))  # the refusal names the words; no second check is run
         assert app.screen.query_one("#announcement", TextArea).text == "Thanks to Alex for telling us."
 
         await write_draft(pilot, "An incident was reported and official action was taken.")

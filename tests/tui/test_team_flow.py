@@ -191,7 +191,7 @@ async def test_a_responder_pressing_add_remove_reenrol_or_delegate_is_told_why(a
         await to_team(pilot)
         for key, reason in (
             ("a", "only a lead or the chair may add team members"),
-            ("r", "only a lead or the chair removes a team member"),
+            ("r", "only a lead or the chair may remove team members"),
             ("e", "only a lead re-enrols a member"),
             ("d", "only the chair names delegates for announcements"),
         ):
