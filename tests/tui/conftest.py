@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from cocdesk import demo
 from cocdesk.tui.app import CocdeskApp, make_app
 from cocdesk.vault.kdf import FAST_FOR_TESTS
-from tests.tui.demo_app import FROZEN, frozen_clock, settle, unlock
+from tests.tui.demo_app import FROZEN, Shows, Step, demo_app, frozen_clock, settle, unlock
 
 __all__ = ["FROZEN", "frozen", "settle", "unlock"]
 
@@ -62,3 +64,25 @@ def screen_text(app: CocdeskApp) -> str:
 def everything_shown(app: CocdeskApp) -> str:
     """The whole rendered terminal (all layers) as the SVG export holds it, entities decoded."""
     return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+
+# -- snapshots (pytest-textual-snapshot) ----------------------------------------------------
+@pytest.fixture(params=[(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def size(request: pytest.FixtureRequest) -> tuple[int, int]:
+    return request.param  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def shows(snap_compare: Any, size: tuple[int, int], tmp_path: Path) -> Shows:
+    """`shows(*steps, app=…)`: the app (the demo's by default) after the steps, compared with
+    its snapshot at `size`."""
+
+    def compare(*steps: Step, app: App[None] | None = None) -> bool:
+        async def run_before(pilot: Pilot[None]) -> None:
+            for step in steps:
+                await step(pilot)
+
+        the_app = app if app is not None else demo_app(tmp_path / "demo")
+        return bool(snap_compare(the_app, terminal_size=size, run_before=run_before))
+
+    return compare

@@ -9,6 +9,7 @@ same picture on every machine. No pytest import here: the script uses it too.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,3 +184,17 @@ async def messages(pilot: Pilot[None]) -> None:
     """C-0004's Messages tab: the message to the reporter, filled from the case."""
     await follow_up(pilot)
     await press(pilot, "right", "right", "right", "right")
+
+
+# -- for the snapshot tests -----------------------------------------------------------------
+Step = Callable[[Pilot[None]], Awaitable[None]]
+Shows = Callable[..., bool]
+
+
+def keys(*pressed: str) -> Step:
+    """A step that presses these keys and lets the app settle."""
+
+    async def step(pilot: Pilot[None]) -> None:
+        await press(pilot, *pressed)
+
+    return step

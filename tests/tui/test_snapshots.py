@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -24,37 +22,7 @@ from textual.widgets import Checkbox, Header
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.widgets.people import PersonRow
 from tests.tui import demo_app
-from tests.tui.demo_app import case, first_contact, intake, press, settle, unlock
-
-Step = Callable[[Pilot[None]], Awaitable[None]]
-Shows = Callable[..., bool]
-
-
-@pytest.fixture(params=[(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def size(request: pytest.FixtureRequest) -> tuple[int, int]:
-    return request.param  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def shows(snap_compare: Any, size: tuple[int, int], tmp_path: Path) -> Shows:
-    """`shows(*steps)`: the demo app after the steps, compared with its snapshot at `size`."""
-
-    def compare(*steps: Step, app: App[None] | None = None) -> bool:
-        async def run_before(pilot: Pilot[None]) -> None:
-            for step in steps:
-                await step(pilot)
-
-        the_app = app if app is not None else demo_app.demo_app(tmp_path / "demo")
-        return bool(snap_compare(the_app, terminal_size=size, run_before=run_before))
-
-    return compare
-
-
-def keys(*pressed: str) -> Step:
-    async def step(pilot: Pilot[None]) -> None:
-        await press(pilot, *pressed)
-
-    return step
+from tests.tui.demo_app import Shows, Step, case, first_contact, intake, keys, settle, unlock
 
 
 class Facts(dict[str, bool]):

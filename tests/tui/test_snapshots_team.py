@@ -9,12 +9,8 @@ picture with the test's docstring, and only then run
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
-from textual.app import App
 from textual.pilot import Pilot
 
 from cocdesk import demo
@@ -22,37 +18,15 @@ from cocdesk.service import Desk
 from cocdesk.service.access import AccessService
 from cocdesk.tui.app import CocdeskApp, make_app
 from cocdesk.vault.kdf import FAST_FOR_TESTS
-from tests.tui.demo_app import frozen_clock, open_case, press, still_idle_clock, unlock, unlock_as
-
-Step = Callable[[Pilot[None]], Awaitable[None]]
-Shows = Callable[..., bool]
-
-
-@pytest.fixture(params=[(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def size(request: pytest.FixtureRequest) -> tuple[int, int]:
-    return request.param  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def shows(snap_compare: Any, size: tuple[int, int], tmp_path: Path) -> Shows:
-    """`shows(*steps, app=…)`: the app after the steps, compared with its snapshot at `size`."""
-
-    def compare(*steps: Step, app: App[None] | None = None) -> bool:
-        async def run_before(pilot: Pilot[None]) -> None:
-            for step in steps:
-                await step(pilot)
-
-        the_app = app if app is not None else kim_stepped_out_of(tmp_path / "demo", None)
-        return bool(snap_compare(the_app, terminal_size=size, run_before=run_before))
-
-    return compare
-
-
-def keys(*pressed: str) -> Step:
-    async def step(pilot: Pilot[None]) -> None:
-        await press(pilot, *pressed)
-
-    return step
+from tests.tui.demo_app import (
+    Shows,
+    frozen_clock,
+    keys,
+    open_case,
+    still_idle_clock,
+    unlock,
+    unlock_as,
+)
 
 
 def kim_stepped_out_of(folder: Path, case_id: str | None) -> CocdeskApp:
@@ -84,10 +58,10 @@ def test_team_screen_of_the_demo(shows: Shows) -> None:
 
 def test_add_member_form_with_a_name_and_passphrase_typed(shows: Shows) -> None:
     """Over the dimmed team screen, the dialog "Add a team member: they type their own
-    passphrase": Name holding "Sam Newcomer"; "Their passphrase (at least 8 characters)"
-    holding 13 masked dots with the focus and a steady cursor; under "Same again" an empty line
-    (an unfocused empty field draws nothing); Role "responder" in a select; "Enter on the last
-    field, or ctrl+s, when done. Escape cancels." No passphrase is readable anywhere."""
+    passphrase": Name holding "Sam Newcomer"; Role "responder" in a select, right after the
+    name; "Their passphrase (at least 8 characters)" holding 13 masked dots with the focus and
+    a steady cursor; "Same again" showing its own label as a dim placeholder; "Enter on the
+    last field, or ctrl+s, when done. Escape cancels." No passphrase is readable anywhere."""
     assert shows(unlock, keys("t", "a", *"Sam Newcomer", "enter", "tab", *"newcomer pass"))
 
 
