@@ -152,14 +152,11 @@ class AccessService:
         if reason:
             raise RuleRefused(reason)
         with write(s.db):
-            member = member_store.by_name(s.db, member_name)
-            if member is None or not member.active:
-                raise NotFound(f"there is no active member called '{member_name}'")
+            member = member_store.active_by_name(s.db, s.event_keys, member_name)
             if member.id not in recused_now(s, case_id):
                 raise RuleRefused(f"{member_name} is not recused from {case_id}")
             if member.id == s.member_id:
                 raise RuleRefused("a recusal is lifted by another lead or the chair")
-            member_store.check_mac(s.db, s.event_keys, member)
             key = s.case_key(case_id)
             case_store.put_sealed_key(
                 s.db, case_id, member.id, sealed_keys.seal_to(member.key.public_key, case_id, key)

@@ -27,7 +27,7 @@ from cocdesk.domain.steps import (
     Talk,
     to_data,
 )
-from cocdesk.errors import NotFound, RuleRefused, UsageProblem
+from cocdesk.errors import RuleRefused, UsageProblem
 from cocdesk.playbook import Playbook
 from cocdesk.playbook.loader import TEMPLATE_NAMES
 from cocdesk.service.access import recuse_in, recused_now
@@ -325,10 +325,7 @@ class StepService:
         if reason:
             raise RuleRefused(reason)
         with write(self._db):
-            member = member_store.by_name(self._db, name)
-            if member is None or not member.active:
-                raise NotFound(f"there is no active member called '{name}'")
-            member_store.check_mac(self._db, s.event_keys, member)
+            member = member_store.active_by_name(self._db, s.event_keys, name)
             chosen = sorted(self.delegates() | {member.id})  # checks the settings' MAC first
             meta.put(self._db, DELEGATES, ",".join(str(i) for i in chosen))
             meta.seal(self._db, s.event_keys)

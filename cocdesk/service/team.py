@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from cocdesk.domain.roles import Role, may_manage_team, may_reenrol, may_remove_member
-from cocdesk.errors import NotAMember, NotFound, RuleRefused, UsageProblem
+from cocdesk.errors import NotAMember, RuleRefused, UsageProblem
 from cocdesk.service.access import rekey_in
 from cocdesk.service.session import Session
 from cocdesk.store import audit, drafts
@@ -98,7 +98,6 @@ class TeamService:
             raise RuleRefused(reason)
         with write(s.db):
             member = self._active(name)
-            member_store.check_mac(s.db, s.event_keys, member)
             if member.id == s.member_id:
                 raise RuleRefused("another lead or the chair removes you from the team")
             leads = [m for m in member_store.all_members(s.db) if m.active and m.role == Role.LEAD]
@@ -167,7 +166,6 @@ class TeamService:
         event_secret = _event_secret(s)
         with write(s.db):
             fresh = self._active(name)
-            member_store.check_mac(s.db, s.event_keys, fresh)
             # Exactly the cases they held, re-sealed: never one more (a recusal stays a
             # recusal, whatever the recusal table says), never one fewer (no case is orphaned).
             held = sorted(case_store.sealed_keys_for(s.db, member.id))
@@ -198,10 +196,7 @@ class TeamService:
         return given
 
     def _active(self, name: str) -> member_store.MemberRow:
-        member = member_store.by_name(self.session.db, name)
-        if member is None or not member.active:
-            raise NotFound(f"there is no active member called '{name}'")
-        return member
+        return member_store.active_by_name(self.session.db, self.session.event_keys, name)
 
 
 def _event_secret(s: Session) -> bytes:

@@ -16,7 +16,7 @@ from nacl import hash as nacl_hash
 from nacl.encoding import RawEncoder
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import IntegrityFailure
+from cocdesk.errors import IntegrityFailure, NotFound
 from cocdesk.store.encoding import canonical
 from cocdesk.vault.kdf import KdfParams
 from cocdesk.vault.keyed_hash import EventKeys, same
@@ -160,3 +160,12 @@ def update(db: sqlite_utils.Database, keys: EventKeys, row: MemberRow) -> None:
 
 def delete_event_key(db: sqlite_utils.Database, member_id: int) -> None:
     db.execute("DELETE FROM event_keys WHERE member_id = ?", [member_id])
+
+
+def active_by_name(db: sqlite_utils.Database, keys: EventKeys, name: str) -> MemberRow:
+    """The active member called `name`, their record checked under its MAC, or NotFound."""
+    member = by_name(db, name)
+    if member is None or not member.active:
+        raise NotFound(f"there is no active member called '{name}'")
+    check_mac(db, keys, member)
+    return member
