@@ -322,6 +322,21 @@ async def test_no_action_with_another_action_and_a_missing_detail_are_refused_wi
     ]
 
 
+async def test_tab_goes_from_the_tab_bar_straight_to_the_first_field(app: CocdeskApp) -> None:
+    """Typed in a hallway: one Tab, then the answer. No invisible stop on the pane, where
+    a typed sentence's spaces would tick and untick the first checkbox instead."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await open_case(pilot, "C-0004")
+        await press(pilot, "f", "tab")
+        assert isinstance(app.screen, FollowUpScreen)
+        focused = app.screen.focused
+        assert focused is not None and focused.id == "told-reported"
+        await press(pilot, "space", "tab", *"A mistake, they said.")
+        assert app.screen.query_one("#told-reported", Checkbox).value
+        assert app.screen.query_one("#their-side", TextArea).text == "A mistake, they said."
+
+
 async def test_a_responder_may_not_record_the_talk_and_is_told_why(
     app: CocdeskApp, demo_folder: Path
 ) -> None:

@@ -140,7 +140,9 @@ class FollowUpScreen(StepForm):
                 id="appeal-banner",
             )
         with TabbedContent(initial=self.tab):
-            with TabPane("Talk", id="talk"), VerticalScroll():
+            # The panes scroll to the focused field: Tab goes from the tab bar straight
+            # to the first field, with no invisible stop on the pane itself.
+            with TabPane("Talk", id="talk"), VerticalScroll(can_focus=False):
                 for line in self.playbook.talk_guidance:
                     yield Static(literal(f"• {line}"), classes="guidance")
                 if self.role != "lead":
@@ -170,7 +172,7 @@ class FollowUpScreen(StepForm):
                 )
                 if steps.talk is not None:
                     yield Static(literal(f"Recorded by {talk.by}."), classes="muted")
-            with TabPane("Reporter", id="reporter"), VerticalScroll():
+            with TabPane("Reporter", id="reporter"), VerticalScroll(can_focus=False):
                 yield Checkbox(
                     "Told the reporter the outcome", told.told_outcome, id="told-outcome", compact=True
                 )
@@ -180,13 +182,13 @@ class FollowUpScreen(StepForm):
                 yield TextArea(editable(told.note, multiline=True), id="told-note", soft_wrap=True)
                 if steps.reporter_followup is not None:
                     yield Static(literal(f"Recorded by {told.by}."), classes="muted")
-            with TabPane("Appeal", id="appeal"), VerticalScroll():
+            with TabPane("Appeal", id="appeal"), VerticalScroll(can_focus=False):
                 for line in self.playbook.appeal_guidance:
                     yield Static(literal(f"• {line}"), classes="guidance")
                 yield from self._appeal_part()
-            with TabPane("Public", id="public"), VerticalScroll():
+            with TabPane("Public", id="public"), VerticalScroll(can_focus=False):
                 yield from self._public_part()
-            with TabPane("Messages", id="messages"), VerticalScroll():
+            with TabPane("Messages", id="messages"), VerticalScroll(can_focus=False):
                 yield Select(
                     [(label, name) for name, label in MESSAGES],
                     value="reporter",
