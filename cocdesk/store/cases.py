@@ -20,7 +20,7 @@ from cocdesk.vault.keyed_hash import EventKeys, same
 
 LAST_SEQ = "last_case_seq"
 CASE_COLUMNS = (
-    "id, seq, created_at, updated_at, status, category, urgent, holder, mac, fields, outcome, actions"
+    "id, seq, created_at, updated_at, status, category, urgent, holder, mac, fields, outcome, actions, uid"
 )
 
 
@@ -37,6 +37,7 @@ class CaseRow:
     fields: tuple[str, ...] = ()  # the names of its sealed fields: the manifest
     outcome: str = ""  # the decision's outcome (steps.Outcome), once decided
     actions: tuple[str, ...] = ()  # the decision's action codes
+    uid: str = ""  # the id a handoff bundle matches the case by, across vaults
 
     def with_fields(self, names: Iterable[str]) -> CaseRow:
         return replace(self, fields=tuple(sorted(set(names))))
@@ -50,6 +51,8 @@ def _mac(keys: EventKeys, row: CaseRow) -> bytes:
     # Action codes join with the outcome even without one: codes written into an
     # undecided case's row must not pass as authentic.
     decided = bool(row.outcome or row.actions)
+    # With a uid every optional part is present, so no shorter tuple can pass for it.
+    has_uid = bool(row.uid)
     return keys.record_mac(
         canonical(
             (
@@ -63,8 +66,9 @@ def _mac(keys: EventKeys, row: CaseRow) -> bytes:
                 int(row.urgent),
                 row.holder,
                 # Later columns join the MAC only once set, so older records still verify.
-                *((",".join(row.fields),) if row.fields or decided else ()),
-                *((row.outcome, ",".join(row.actions)) if decided else ()),
+                *((",".join(row.fields),) if row.fields or decided or has_uid else ()),
+                *((row.outcome, ",".join(row.actions)) if decided or has_uid else ()),
+                *(("uid", row.uid) if has_uid else ()),
             )
         )
     )
@@ -85,6 +89,7 @@ def _checked(keys: EventKeys, raw: tuple[object, ...]) -> CaseRow:
             fields=tuple(str(raw[9]).split(",")) if raw[9] else (),
             outcome=str(raw[10] or ""),
             actions=tuple(str(raw[11]).split(",")) if raw[11] else (),
+            uid=str(raw[12] or ""),
         )
     except (TypeError, ValueError):
         raise IntegrityFailure(f"case {case_id} has a damaged record") from None
@@ -130,6 +135,7 @@ def _as_dict(keys: EventKeys, row: CaseRow) -> dict[str, object]:
         "fields": ",".join(row.fields) or None,
         "outcome": row.outcome or None,
         "actions": ",".join(row.actions) or None,
+        "uid": row.uid or None,
     }
 
 
@@ -241,3 +247,8 @@ def delete(db: sqlite_utils.Database, case_id: str) -> None:
     for table in ("case_fields", "blind_index", "case_keys", "recusals"):
         db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
     db.execute("DELETE FROM cases WHERE id = ?", [case_id])
+
+
+def by_uid(db: sqlite_utils.Database, keys: EventKeys, uid: str) -> CaseRow | None:
+    raw = db.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE uid = ?", [uid]).fetchone()
+    return _checked(keys, raw) if raw else None

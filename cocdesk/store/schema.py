@@ -147,6 +147,15 @@ def _recusals(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_case_uid")
+def _case_uid(db: sqlite_utils.Database) -> None:
+    # A case's id across vaults: C-0007 here may be C-0031 at the committee, so a
+    # handoff bundle matches cases by this random id instead. Older cases have
+    # none stored and use one derived from the event key (service/handoff).
+    db.table("cases").add_column("uid", str)
+    db.table("cases").create_index(["uid"], unique=True)
+
+
 def expected_schema() -> set[tuple[str, str, str, str]]:
     """(type, name, table, sql) of every table and index a fresh vault has."""
     fresh = scratch_database()
