@@ -1,0 +1,112 @@
+"""Merging a case from a handoff bundle into the copy already here (three-way, per field).
+
+Pure rules, no I/O. Each field of a case is compared three ways: the value
+here, the value in the bundle, and the *base* — what the last bundle from
+anywhere said about that field (kept sealed with the case as a digest). So:
+
+- the same on both sides: nothing to do;
+- changed only in the bundle (here still equals the base): take the bundle's;
+- changed only here (the bundle still carries the base): keep ours;
+- changed on both sides: keep ours **and** keep the bundle's as a conflicting
+  version, shown on the timeline. Nothing is silently dropped.
+
+Notes are a log, not a value: both sides' notes are kept (a union).
+A field the bundle does not carry is left alone: a bundle never deletes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def digest(value: object) -> str:
+    """A stable fingerprint of a value (kept inside the sealed base, never in the clear)."""
+    text = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A value from a bundle that disagreed with an edit made here; ours was kept."""
+
+    field: str
+    value: object
+    source: str  # "Robin, PyColorado 2026"
+    at: str  # when the bundle was made
+
+    def to_data(self) -> dict[str, object]:
+        return {"field": self.field, "value": self.value, "from": self.source, "at": self.at}
+
+    @property
+    def shown(self) -> str:
+        """The kept version as one text: a text as it is, anything else as compact JSON."""
+        if isinstance(self.value, str):
+            return self.value
+        return json.dumps(self.value, ensure_ascii=False, sort_keys=True)
+
+    @property
+    def what(self) -> str:
+        return self.field.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Merged:
+    take: dict[str, object] = field(default_factory=dict)  # fields to write from the bundle
+    conflicts: tuple[Conflict, ...] = ()  # new conflicting versions to keep
+    base: dict[str, str] = field(default_factory=dict)  # the base after this merge
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.take or self.conflicts)
+
+
+def merge(
+    here: Mapping[str, object],
+    incoming: Mapping[str, object],
+    base: Mapping[str, str],
+    known: tuple[Conflict, ...],
+    source: str,
+    at: str,
+    logs: frozenset[str] = frozenset(),
+) -> Merged:
+    """What to write so `here` takes in `incoming`; `known` are conflicts already kept."""
+    take: dict[str, object] = {}
+    conflicts: list[Conflict] = []
+    new_base = dict(base)
+    seen = {(c.field, digest(c.value)) for c in known}
+    for name, theirs in incoming.items():
+        ours_present = name in here
+        ours = here.get(name)
+        if name in logs:
+            union = _union(ours if isinstance(ours, list) else [], theirs if isinstance(theirs, list) else [])
+            if not ours_present or union != ours:
+                take[name] = union
+            continue
+        d_theirs = digest(theirs)
+        if ours_present and digest(ours) == d_theirs:
+            new_base[name] = d_theirs
+        elif not ours_present or digest(ours) == base.get(name):
+            take[name] = theirs
+            new_base[name] = d_theirs
+        elif d_theirs == base.get(name):
+            pass  # only we changed it since: ours stands
+        else:
+            if (name, d_theirs) not in seen:
+                conflicts.append(Conflict(name, theirs, source, at))
+            new_base[name] = d_theirs
+    return Merged(take, tuple(conflicts), new_base)
+
+
+def _union(ours: list[object], theirs: list[object]) -> list[object]:
+    """Ours in order, then each of theirs we do not have yet."""
+    out = list(ours)
+    kept = {digest(v) for v in ours}
+    for value in theirs:
+        d = digest(value)
+        if d not in kept:
+            kept.add(d)
+            out.append(value)
+    return out
