@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from cocdesk import __version__, exit_codes
 from cocdesk.errors import CocdeskError, IntegrityFailure, UsageProblem
@@ -76,7 +76,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup = sub.add_parser("backup", help="write a sealed copy of the vault")
     backup.add_argument("path", metavar="PATH")
+    _handoff_parsers(sub, member_sub)
     return p
+
+
+def _handoff_parsers(sub: Any, member_sub: Any) -> None:
+    """Bundles and ban lists: files sealed to one person's public key."""
+    mkey = member_sub.add_parser(
+        "pubkey", help="print a member's public key (yours by default), to seal bundles to"
+    )
+    mkey.add_argument("name", nargs="?")
+    bundle = sub.add_parser("bundle", help="cases sealed to one recipient: another laptop or the committee")
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", metavar="ACTION", parser_class=_Parser)
+    bundle_sub.required = True
+    bexp = bundle_sub.add_parser("export", help="seal the cases you hold (or --case ...) to a public key")
+    bexp.add_argument("--to", required=True, metavar="PUBLIC_KEY_FILE", help="from `cocdesk member pubkey`")
+    bexp.add_argument("--case", nargs="+", metavar="CASE", help="only these cases")
+    bexp.add_argument("--out", metavar="PATH", help="the bundle file (default: a new file here)")
+    bimp = bundle_sub.add_parser("import", help="merge a bundle sealed to you into this vault")
+    bimp.add_argument("file", metavar="FILE")
+    ban = sub.add_parser("banlist", help="next year's ban list: keyed tags only, sealed to its holder")
+    ban_sub = ban.add_subparsers(dest="banlist_command", metavar="ACTION", parser_class=_Parser)
+    ban_sub.required = True
+    lexp = ban_sub.add_parser("export", help="(lead or chair) write the ban list, sealed to a public key")
+    lexp.add_argument("--to", required=True, metavar="PUBLIC_KEY_FILE", help="from `cocdesk member pubkey`")
+    lexp.add_argument("--out", metavar="PATH", help="the list file (default: a new file here)")
+    lchk = ban_sub.add_parser(
+        "check", help="is NAME (or a badge, an e-mail address) on a ban list sealed to you?"
+    )
+    lchk.add_argument("name", metavar="NAME")
+    lchk.add_argument("--file", required=True, metavar="FILE", help="the ban list file")
 
 
 # -- passphrases and members --------------------------------------------------------
@@ -283,6 +312,18 @@ def cmd_conflict(args: argparse.Namespace, out: TextIO) -> int:
     return exit_codes.OK
 
 
+def cmd_member_pubkey(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service.handoff import HandoffService
+
+    desk, session = _unlocked(args)
+    try:
+        text = HandoffService(session).public_key_text(args.name)
+    finally:
+        desk.close()
+    out.write(visible_lines(text))
+    return exit_codes.OK
+
+
 MEMBER_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "add": cmd_member_add,
     "delegate": cmd_member_delegate,
@@ -290,6 +331,7 @@ MEMBER_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "remove": cmd_member_remove,
     "passphrase": cmd_member_passphrase,
     "reenrol": cmd_member_reenrol,
+    "pubkey": cmd_member_pubkey,
 }
 
 
@@ -425,6 +467,111 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     return exit_codes.OK
 
 
+def _recipient(path: str) -> bytes:
+    from cocdesk.exchange.bundle import parse_public_key
+    from cocdesk.exchange.files import read_file
+
+    raw = read_file(Path(path), "public key file", limit=64 * 1024)
+    return parse_public_key(raw.decode("utf-8", errors="replace"), path)
+
+
+def _new_file(given: str | None, kind: str, clock_stamp: str) -> Path:
+    if given:
+        return Path(given)
+    return Path(f"cocdesk-{kind}-{clock_stamp.replace(':', '').replace('-', '')}.sealed")
+
+
+def cmd_bundle_export(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service.handoff import HandoffService
+
+    recipient = _recipient(args.to)
+    desk, session = _unlocked(args)
+    try:
+        target = _new_file(args.out, "bundle", session.now())
+        done = HandoffService(session).export(recipient, target, args.case)
+    finally:
+        desk.close()
+    print(f"wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}", file=out)
+    if done.left_out:
+        print(
+            f"left out {done.left_out} case(s) you stepped out of; another member can bundle them", file=out
+        )
+    return exit_codes.OK
+
+
+def cmd_bundle_import(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.exchange.files import read_file
+    from cocdesk.service.handoff import HandoffService
+
+    blob = read_file(Path(args.file), "bundle")
+    desk, session = _unlocked(args)
+    try:
+        done = HandoffService(session).import_(blob)
+    finally:
+        desk.close()
+    sender = visible(f"{done.sender} ({done.event})", keep="")
+    print(f"bundle from {sender}, key {done.fingerprint}", file=out)
+    for here, theirs in done.added:
+        print(f"added    {here}  (their {visible(theirs, keep='')})", file=out)
+    for here, theirs in done.updated:
+        print(f"updated  {here}  (their {visible(theirs, keep='')})", file=out)
+    for here, field in done.conflicts:
+        print(f"conflict {here}  {field}: both versions kept, see the case's timeline", file=out)
+    if done.unchanged:
+        print(f"{len(done.unchanged)} case(s) already up to date", file=out)
+    return exit_codes.OK
+
+
+def cmd_banlist_export(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.service.banlist import BanlistService
+
+    recipient = _recipient(args.to)
+    desk, session = _unlocked(args)
+    try:
+        target = _new_file(args.out, "banlist", session.now())
+        done = BanlistService(session).export(recipient, target)
+    finally:
+        desk.close()
+    print(f"wrote {done.people} identifier(s) from {done.cases} case(s) with a ban to {target}", file=out)
+    if done.left_out:
+        print(f"left out {done.left_out} case(s) with a ban you stepped out of", file=out)
+    return exit_codes.OK
+
+
+def cmd_banlist_check(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.text import visible
+    from cocdesk.exchange.files import read_file
+    from cocdesk.service.banlist import BanlistService
+
+    blob = read_file(Path(args.file), "ban list")
+    desk, session = _unlocked(args)
+    try:
+        answer = BanlistService(session).check(blob, args.name)
+    finally:
+        desk.close()
+    event = visible(answer.event, keep="")
+    if answer.listed:
+        print(f"yes: on the ban list of {event} (ask that team for its terms)", file=out)
+    else:
+        print(f"no: not on the ban list of {event}", file=out)
+    return exit_codes.OK
+
+
+def visible_lines(text: str) -> str:
+    from cocdesk.domain.text import visible
+
+    return "".join(visible(line, keep="") + "\n" for line in text.splitlines())
+
+
+HANDOFF_COMMANDS: dict[tuple[str, str], Callable[[argparse.Namespace, TextIO], int]] = {
+    ("bundle", "export"): cmd_bundle_export,
+    ("bundle", "import"): cmd_bundle_import,
+    ("banlist", "export"): cmd_banlist_export,
+    ("banlist", "check"): cmd_banlist_check,
+}
+
+
 def _need_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageProblem("the app needs a terminal; for scripts see `cocdesk --help`")
@@ -498,6 +645,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return cmd_app(args, out)
         if args.command == "member":
             return MEMBER_COMMANDS[args.member_command](args, out)
+        if args.command in ("bundle", "banlist"):
+            return HANDOFF_COMMANDS[(args.command, getattr(args, f"{args.command}_command"))](args, out)
         return COMMANDS[args.command](args, out)
     except CocdeskError as exc:
         _say(err, str(exc))

@@ -30,6 +30,10 @@ LABELS = {
     "case.announced": "announcement made",
     "case.message": "message text saved",
     "member.delegate": "announcement delegate named",
+    "case.bundled": "put in a handoff bundle (sealed to one recipient)",
+    "case.imported": "taken in from a handoff bundle",
+    "case.merged": "updated from a handoff bundle",
+    "case.conflict": "a bundle's edit disagreed with ours: both versions kept",
 }
 
 

@@ -33,6 +33,13 @@ def may_purge(role: Role) -> str | None:
     return "only a lead or the chair may purge a case"
 
 
+def may_hand_on_banlist(role: Role) -> str | None:
+    """Who may write the ban list for next year's team: those who may purge and manage the team."""
+    if role in (Role.LEAD, Role.CHAIR):
+        return None
+    return "only a lead or the chair may hand on the ban list"
+
+
 def may_talk_to_reported(role: Role) -> str | None:
     """PROCEDURE.md §6: only a lead speaks with the reported person and records it."""
     return None if role == Role.LEAD else "only a lead speaks with the reported person"

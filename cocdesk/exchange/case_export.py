@@ -24,6 +24,7 @@ def to_json(view: CaseView) -> str:
         "first_contact": [{"item": t.item, "at": t.at} for t in view.first_contact],
         "notes": [{"at": n.at, "by": n.who, "text": n.text} for n in view.notes],
         **steps_data(view.steps),
+        "conflicts": [c.to_data() for c in view.conflicts],
         "timeline": [{"at": t.at, "who": t.who, "what": t.what} for t in view.timeline],
     }
     # ASCII JSON: \u escapes keep every value exact, and no byte of it (C1 controls,
@@ -108,6 +109,12 @@ def to_markdown(view: CaseView, playbook: Playbook) -> str:
     if not view.notes:
         line("—")
     _steps_markdown(view.steps, playbook, line, block)
+    if view.conflicts:
+        line()
+        line("## Conflicting versions from bundles (the record above is ours)")
+        for c in view.conflicts:
+            line(f"- {c.what}, from {c.source} at {c.at}:")
+            block(c.shown)
     line()
     line("## Timeline")
     for t in view.timeline:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass, replace
 
 import sqlite_utils
 
 from cocdesk.domain.history import label
+from cocdesk.domain.merge import Conflict
 from cocdesk.domain.privacy import mention_values
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
 from cocdesk.domain.roles import may_purge
@@ -69,10 +71,21 @@ class CaseView:
     notes: tuple[Note, ...] = ()
     first_contact: tuple[Tick, ...] = ()
     steps: Steps = Steps()
+    conflicts: tuple[Conflict, ...] = ()  # versions from bundles that disagreed with ours
 
 
 NOTE_PREFIX = "note:"
 FIRST_CONTACT = "first_contact"
+# Kept by handoff (service/handoff.py): the merge base, entries of other vaults'
+# timelines, and conflicting versions from bundles.
+MERGE_BASE = "merge_base"
+IMPORTED = "imported"
+CONFLICTS = "conflicts"
+
+
+def new_uid() -> str:
+    """A random id for a new case, the same in every vault it is handed to."""
+    return secrets.token_hex(16)
 
 
 def encode_value(value: object) -> bytes:
@@ -112,7 +125,7 @@ class CaseService:
         case_key = sealed_keys.new_secret()
         at = s.now()
         with write(self._db):
-            members = self._recipients()
+            members = self.recipients()
             seq = case_store.next_seq(self._db, keys)
             case_id = case_store.case_id_for(seq)
             row = case_store.CaseRow(
@@ -124,6 +137,7 @@ class CaseService:
                 category=report.category,
                 urgent=report.urgent,
                 holder=s.member_id,
+                uid=new_uid(),
             ).with_fields((*SEALED_KEYS, FIRST_CONTACT))
             case_store.insert(self._db, keys, row)
             for m in members:
@@ -131,7 +145,7 @@ class CaseService:
                 case_store.put_sealed_key(self._db, case_id, m.id, sealed)
             self._write_report(case_id, case_key, report)
             ticks = [{"item": t.item, "at": t.at} for t in first_contact]
-            self._seal_into(case_id, case_key, {FIRST_CONTACT: ticks})
+            self.seal_values(case_id, case_key, {FIRST_CONTACT: ticks})
             audit.append(self._db, keys, at, s.member_id, "case.reported", case_id)
             if clear_draft:
                 draft_store.delete(self._db, s.member_id)
@@ -165,7 +179,7 @@ class CaseService:
             row = self.row(case_id)
             number = 1 + sum(1 for f in case_store.fields(self._db, case_id) if f.startswith(NOTE_PREFIX))
             name = f"{NOTE_PREFIX}{number:04d}"
-            self._seal_into(case_id, key, {name: {"at": at, "by": s.member_name, "text": text}})
+            self.seal_values(case_id, key, {name: {"at": at, "by": s.member_name, "text": text}})
             noted = replace(row, updated_at=at)
             if row.fields:  # cases from before the manifest keep none
                 noted = noted.with_fields((*row.fields, name))
@@ -213,7 +227,7 @@ class CaseService:
                 raise RuleRefused(reason)
         changed = replace(row, updated_at=at, **plain)  # type: ignore[arg-type]
         if values:
-            self._seal_into(case_id, self._case_key(case_id), values)
+            self.seal_values(case_id, self._case_key(case_id), values)
             if row.fields:  # cases from before the manifest keep none
                 changed = changed.with_fields((*row.fields, *values))
         if target is not None and target != row.status:
@@ -285,17 +299,17 @@ class CaseService:
         self._db.execute("VACUUM")
         checkpoint(self._db)
 
-    def _seal_into(self, case_id: str, case_key: bytes, values: dict[str, object]) -> None:
+    def seal_values(self, case_id: str, case_key: bytes, values: dict[str, object]) -> None:
         """Seal each value under the case key, bound to its case and field name, and store it."""
         sealed = {name: seal_field(case_key, case_id, name, encode_value(v)) for name, v in values.items()}
         case_store.put_fields(self._db, case_id, sealed)
 
     def _write_report(self, case_id: str, case_key: bytes, report: Report) -> None:
-        self._seal_into(case_id, case_key, sealed_values(report))
+        self.seal_values(case_id, case_key, sealed_values(report))
         keys = self.session.event_keys
         case_store.put_tags(self._db, case_id, [keys.blind_tag(k, v) for k, v in report.identifiers()])
 
-    def _recipients(self) -> list[member_store.MemberRow]:
+    def recipients(self) -> list[member_store.MemberRow]:
         """Active members to seal a new case key to, each record checked first."""
         found = [m for m in member_store.all_members(self._db) if m.active]
         for m in found:
@@ -316,12 +330,20 @@ class CaseService:
         with read(self._db):
             return self._open_case(case_id)
 
-    def _open_case(self, case_id: str) -> CaseView:
+    def values(self, case_id: str) -> dict[str, object]:
+        """Every sealed field of the case, decrypted, by field name (inside a read or write)."""
         row = self.row(case_id)
         key = self._case_key(case_id)
         blobs = case_store.fields(self._db, case_id)
         case_store.check_manifest(row, blobs)
-        values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
+        return {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
+
+    def _open_case(self, case_id: str) -> CaseView:
+        row = self.row(case_id)
+        values = self.values(case_id)
+        values.pop(MERGE_BASE, None)
+        imported = [_imported(v) for v in _as_list(values.pop(IMPORTED, []))]
+        conflicts = tuple(_conflict(v) for v in _as_list(values.pop(CONFLICTS, [])))
         notes = tuple(_note(values.pop(name)) for name in sorted(values) if name.startswith(NOTE_PREFIX))
         steps = _steps(case_id, {k: values.pop(k) for k in STEP_FIELDS if k in values})
         ticks = tuple(_tick(t) for t in _as_list(values.pop(FIRST_CONTACT, [])))
@@ -333,12 +355,18 @@ class CaseService:
         except (TypeError, ValueError, AssertionError):
             raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
         names = self._names()
-        timeline = tuple(
+        # Another vault's entries sit in time order among ours (sorted is stable).
+        timeline = tuple(sorted([*imported, *self.timeline_here(case_id, names)], key=lambda t: t.at))
+        return CaseView(_summary(row, names), report, timeline, notes, ticks, steps, conflicts)
+
+    def timeline_here(self, case_id: str, names: dict[int, str] | None = None) -> list[TimelineEntry]:
+        """The case's entries in this vault's audit log, in words."""
+        names = self._names() if names is None else names
+        return [
             TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind, _subject(e, names)))
             for e in audit.entries(self._db, case_id)
             if e.kind != "case.opened"  # reads are counted in the case's access list instead
-        )
-        return CaseView(_summary(row, names), report, timeline, notes, ticks, steps)
+        ]
 
     def earlier_reports_naming(self, identifiers: list[tuple[str, str]], excluding: str | None = None) -> int:
         """How many cases this member may open name any of these people (blind index)."""
@@ -448,6 +476,24 @@ def _note(value: object) -> Note:
     if not isinstance(value, dict):
         raise IntegrityFailure("a sealed note holds the wrong shape")
     return Note(at=str(value.get("at", "")), who=str(value.get("by", "")), text=str(value.get("text", "")))
+
+
+def _imported(value: object) -> TimelineEntry:
+    """An entry of another vault's timeline, its 'who' saying where it happened."""
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a sealed timeline entry holds the wrong shape")
+    who, where = str(value.get("who", "")), str(value.get("where", ""))
+    return TimelineEntry(
+        str(value.get("at", "")), f"{who} ({where})" if where else who, str(value.get("what", ""))
+    )
+
+
+def _conflict(value: object) -> Conflict:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a sealed conflicting version holds the wrong shape")
+    return Conflict(
+        str(value.get("field", "")), value.get("value"), str(value.get("from", "")), str(value.get("at", ""))
+    )
 
 
 def _tick(value: object) -> Tick:

@@ -14,7 +14,7 @@ from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store.schema import schema_problems
 
-CREATED = "case.reported"
+CREATED = ("case.reported", "case.imported")  # taken here, or from a handoff bundle
 PURGED = "case.purged"
 
 
@@ -63,7 +63,7 @@ def verify(session: Session) -> list[str]:
 
     log = audit.entries(db)
     problems.extend(_membership_problems(session, log))
-    created = {e.case_id for e in log if e.kind == CREATED and e.case_id}
+    created = {e.case_id for e in log if e.kind in CREATED and e.case_id}
     created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
     # Against every row present, checked or not: an altered case is one problem, not two.
     on_file = set(present)

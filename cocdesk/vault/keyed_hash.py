@@ -35,6 +35,11 @@ class EventKeys:
         return _mac(self._record, data, b"cocdesk-record")
 
 
+def ban_tag(list_key: bytes, kind: str, normalised: str) -> bytes:
+    """A ban list's tag for one identifier, under that list's own random key (not the event's)."""
+    return _mac(list_key, f"{kind}\0{normalised}".encode(), b"cocdesk-banlist", 16)
+
+
 def same(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(a, b)
 

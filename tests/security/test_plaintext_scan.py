@@ -30,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from nacl.public import PrivateKey
 
 from cocdesk.cli import main as cli_main
 from cocdesk.domain.report import SEALED_KEYS, Report, parse_report, sealed_values
 from cocdesk.service import CaseService, Desk, Session
 from cocdesk.service.copies import backup
+from cocdesk.service.handoff import HandoffService
 from cocdesk.service.integrity import verify
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import LEAD, LEAD_PASSPHRASE, sample_report
@@ -219,7 +221,7 @@ def _describe(hits: list[Hit]) -> str:
 def test_no_marker_of_a_sealed_field_reaches_any_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """0 marker hits (any encoding) in db, -wal, -shm, -journal, backups: open, closed, after kill -9."""
+    """0 marker hits (any encoding) in db, -wal, -shm, -journal, backups, bundles: open, closed, after kill -9."""
     vault, backups, exports = tmp_path / "vault", tmp_path / "backups", tmp_path / "exports"
     backups.mkdir()
     exports.mkdir()
@@ -248,6 +250,8 @@ def test_no_marker_of_a_sealed_field_reaches_any_file(
     check("open, before the purge", all_markers)
 
     backup(desk, session, backups / "before-purge.db")
+    # A handoff bundle of both cases, sealed to someone else: the whole cases, none in the clear.
+    HandoffService(session).export(bytes(PrivateKey.generate().public_key), backups / "handoff.sealed")
     code, text, err = _export(vault, case_b, monkeypatch)
     assert code == 0, err
     assert any(m in text for m in b_markers), "the export should be decrypted (sanity check of the scan)"
@@ -293,7 +297,7 @@ def test_no_marker_of_a_sealed_field_reaches_any_file(
     desk.close()
     check("restarted, closed", every)
 
-    assert {"before-purge.db", "after-purge.db"} <= seen
+    assert {"before-purge.db", "after-purge.db", "handoff.sealed"} <= seen
     print(f"scanned {sorted(seen)}; child before the kill: {len(log.acked)} saves, {len(log.purged)} purges")
     failures = {phase: _describe(h) for phase, h in hits.items() if h}
     assert failures == {}, f"plaintext found: {failures}"

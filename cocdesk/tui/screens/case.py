@@ -171,6 +171,11 @@ class CaseScreen(Screen[None]):
         section("Notes", [f"{when(n.at)} {n.who}:\n{n.text}" for n in view.notes], "No notes yet.")
         for title, lines in step_sections(view, self.playbook):
             section(title, lines)
+        if view.conflicts:
+            section(
+                "Conflicting versions from bundles (ours is above; theirs kept here)",
+                [f"• {c.what}, from {c.source} at {when(c.at)}:\n{c.shown}" for c in view.conflicts],
+            )
         if self.access is not None:
             a = self.access
             lines = [f"Holds the key: {', '.join(a.holders) or 'nobody'}"]

@@ -1,0 +1,318 @@
+"""Handoff bundles between two real vaults: round trip, merge, idempotence, conflicts, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cocdesk.domain.roles import Role
+from cocdesk.errors import IntegrityFailure, NotAMember, VaultExists
+from cocdesk.exchange.bundle import parse_public_key
+from cocdesk.service import CaseService, Desk, Session, TeamService
+from cocdesk.service.access import AccessService
+from cocdesk.service.handoff import HandoffService
+from cocdesk.service.integrity import verify
+from cocdesk.store import cases as case_store
+from cocdesk.vault.kdf import FAST_FOR_TESTS
+from tests.conftest import FROZEN, LEAD, sample_report
+from tests.security.test_plaintext_scan import new_marker, scan
+from tests.unit.test_service_steps import ACTIONS, Team, dump
+
+ALEX, ALEX_PW = "Alex", "committee passphrase"
+
+
+@pytest.fixture
+def committee(tmp_path: Path) -> Iterator[Session]:
+    """A second vault: the post-event committee, one chair."""
+    desk = Desk.create(
+        tmp_path / "committee",
+        "CoC Committee",
+        ALEX,
+        ALEX_PW,
+        role=Role.CHAIR,
+        params=FAST_FOR_TESTS,
+        clock=lambda: FROZEN,
+    )
+    yield desk.unlock(ALEX, ALEX_PW)
+    desk.close()
+
+
+def key_of(session: Session) -> bytes:
+    return parse_public_key(HandoffService(session).public_key_text(), "test")
+
+
+def send(sender: Session, recipient: Session, path: Path, case_ids: list[str] | None = None) -> bytes:
+    HandoffService(sender).export(key_of(recipient), path, case_ids)
+    return path.read_bytes()
+
+
+def test_a_case_arrives_whole_and_the_other_vault_verifies(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    cases = CaseService(session)
+    marker = new_marker()
+    case_id = cases.add_report(sample_report(marker))
+    cases.add_note(case_id, f"note {marker}")
+    blob = send(session, committee, tmp_path / "b.sealed")
+    assert not scan([tmp_path / "b.sealed"], {marker: "bundle"}), "plaintext in the bundle file"
+
+    done = HandoffService(committee).import_(blob)
+    assert [pair[1] for pair in done.added] == [case_id]
+    here = CaseService(committee).open_case(done.added[0][0])
+    there = cases.open_case(case_id)
+    assert here.report == there.report
+    assert [n.text for n in here.notes] == [f"note {marker}"]
+    assert here.summary.status == there.summary.status
+    assert any("report taken" in t.what and "(PyColorado 2026)" in t.who for t in here.timeline)
+    assert verify(committee) == []
+    assert verify(session) == []
+
+
+def test_the_blind_index_finds_an_imported_case(session: Session, committee: Session, tmp_path: Path) -> None:
+    report = sample_report()
+    CaseService(session).add_report(report)
+    HandoffService(committee).import_(send(session, committee, tmp_path / "b.sealed"))
+    assert CaseService(committee).earlier_reports_naming(report.identifiers()) == 1
+
+
+def test_importing_twice_changes_nothing(session: Session, committee: Session, tmp_path: Path) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = send(session, committee, tmp_path / "b.sealed")
+    HandoffService(committee).import_(blob)
+    before = dump(committee)
+    again = HandoffService(committee).import_(blob)
+    assert again.added == [] and again.updated == [] and len(again.unchanged) == 1
+    assert dump(committee) == before
+
+
+def test_an_edit_made_there_comes_back_here(session: Session, committee: Session, tmp_path: Path) -> None:
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    done = HandoffService(committee).import_(send(session, committee, tmp_path / "out.sealed"))
+    theirs = done.added[0][0]
+    c = CaseService(committee)
+    c.update_report(theirs, replace(c.open_case(theirs).report, location="Room 4, corrected"))
+    c.add_note(theirs, "the committee's note")
+    back = HandoffService(session).import_(send(committee, session, tmp_path / "back.sealed"))
+    assert back.updated == [(case_id, theirs)] and back.conflicts == []
+    view = cases.open_case(case_id)
+    assert view.report.location == "Room 4, corrected"
+    assert [n.text for n in view.notes] == ["the committee's note"]
+    assert view.conflicts == ()
+
+
+def test_edits_on_both_sides_keep_both_versions(session: Session, committee: Session, tmp_path: Path) -> None:
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    theirs = HandoffService(committee).import_(send(session, committee, tmp_path / "1.sealed")).added[0][0]
+    c = CaseService(committee)
+    c.update_report(theirs, replace(c.open_case(theirs).report, description="the committee's version"))
+    cases.update_report(case_id, replace(cases.open_case(case_id).report, description="our version"))
+    blob = send(committee, session, tmp_path / "2.sealed")
+
+    done = HandoffService(session).import_(blob)
+    assert done.conflicts == [(case_id, "description")]
+    view = cases.open_case(case_id)
+    assert view.report.description == "our version"
+    assert [(k.field, k.value) for k in view.conflicts] == [("description", "the committee's version")]
+    assert any("both versions kept" in t.what for t in view.timeline)
+    before = dump(session)
+    assert HandoffService(session).import_(blob).conflicts == []
+    assert dump(session) == before, "a conflict was recorded twice"
+
+
+def test_an_old_bundle_does_not_undo_a_newer_edit(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    old = send(session, committee, tmp_path / "old.sealed")
+    HandoffService(committee).import_(old)
+    c = CaseService(committee)
+    theirs = case_store.by_uid(committee.db, committee.event_keys, cases.row(case_id).uid)
+    assert theirs is not None
+    c.update_report(theirs.id, replace(c.open_case(theirs.id).report, location="newer"))
+    HandoffService(committee).import_(old)
+    assert c.open_case(theirs.id).report.location == "newer"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[:-1],
+        lambda b: b[: len(b) // 2],
+        lambda b: b[:100] + bytes([b[100] ^ 4]) + b[101:],
+        lambda b: b[:-3] + bytes([b[-3] ^ 1]) + b[-2:],
+        lambda b: b"not a bundle at all",
+    ],
+    ids=["one-byte-short", "half", "header-bit", "payload-bit", "other-file"],
+)
+def test_a_damaged_bundle_is_refused_and_nothing_is_written(
+    session: Session, committee: Session, tmp_path: Path, damage: object
+) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = send(session, committee, tmp_path / "b.sealed")
+    before = dump(committee)
+    with pytest.raises(IntegrityFailure):
+        HandoffService(committee).import_(damage(blob))  # type: ignore[operator]
+    assert dump(committee) == before
+
+
+def test_a_bundle_sealed_to_someone_else_is_refused(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = send(session, committee, tmp_path / "b.sealed")
+    with pytest.raises(IntegrityFailure, match="sealed to another key"):
+        HandoffService(session).import_(blob)
+
+
+def test_an_export_never_overwrites_and_records_nothing_when_it_cannot_write(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    target = tmp_path / "there.sealed"
+    target.write_bytes(b"keep me")
+    before = dump(session)
+    with pytest.raises(VaultExists):
+        HandoffService(session).export(key_of(committee), target)
+    assert target.read_bytes() == b"keep me"
+    assert dump(session) == before
+
+
+def test_a_bundle_file_is_for_this_user_only(session: Session, committee: Session, tmp_path: Path) -> None:
+    CaseService(session).add_report(sample_report())
+    send(session, committee, tmp_path / "b.sealed")
+    assert (tmp_path / "b.sealed").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_member_who_stepped_out_cannot_bundle_that_case(
+    team: Team,
+    committee: Session,
+    tmp_path: Path,
+) -> None:
+    lead = team.sessions[LEAD]
+    case_id = team.cases(LEAD).add_report(sample_report())
+    team.cases(LEAD).add_report(sample_report())
+    kim = team.sessions["Kim"]
+    AccessService(kim).declare_conflict(case_id)
+    with pytest.raises(NotAMember, match="stepped out"):
+        HandoffService(kim).export(key_of(committee), tmp_path / "x.sealed", [case_id])
+    done = HandoffService(kim).export(key_of(committee), tmp_path / "y.sealed")
+    assert done.left_out == 1 and case_id not in done.case_ids
+    assert verify(lead) == []
+
+
+def test_a_decided_case_carries_its_decision_and_status(
+    team: Team,
+    committee: Session,
+    tmp_path: Path,
+) -> None:
+    from tests.unit.test_service_steps import decided_case
+
+    case_id = decided_case(team)
+    lead = team.sessions[LEAD]
+    done = HandoffService(committee).import_(send(lead, committee, tmp_path / "d.sealed"))
+    here = CaseService(committee).open_case(done.added[0][0])
+    assert here.summary.status.value == "decided"
+    assert here.steps.decision == team.cases(LEAD).open_case(case_id).steps.decision
+    assert here.steps.decision is not None and here.steps.decision.codes == ACTIONS.codes
+    row = CaseService(committee).row(done.added[0][0])
+    assert row.actions == ("warning", "avoid-contact")
+    assert verify(committee) == []
+
+
+def test_members_added_later_here_are_given_imported_cases(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    HandoffService(committee).import_(send(session, committee, tmp_path / "b.sealed"))
+    TeamService(committee).add_member("Sky", Role.RESPONDER, "sky passphrase", FAST_FOR_TESTS)
+    sky = Desk.open(Path(committee.db.conn.execute("PRAGMA database_list").fetchone()[2]).parent)
+    try:
+        listed = CaseService(sky.unlock("Sky", "sky passphrase")).list_cases()
+    finally:
+        sky.close()
+    assert [c.id for c in listed] == ["C-0001"]
+
+
+def test_a_kept_conflict_is_in_both_exports(session: Session, committee: Session, tmp_path: Path) -> None:
+    import json
+
+    from cocdesk.exchange import case_export
+
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    theirs = HandoffService(committee).import_(send(session, committee, tmp_path / "1.sealed")).added[0][0]
+    c = CaseService(committee)
+    c.update_report(theirs, replace(c.open_case(theirs).report, location="[bold]their room[/]"))
+    cases.update_report(case_id, replace(cases.open_case(case_id).report, location="our room"))
+    HandoffService(session).import_(send(committee, session, tmp_path / "2.sealed"))
+    view = cases.open_case(case_id)
+    data = json.loads(case_export.to_json(view))
+    assert [(k["field"], k["value"], k["from"]) for k in data["conflicts"]] == [
+        ("location", "[bold]their room[/]", "Alex, CoC Committee")
+    ]
+    md = case_export.to_markdown(view, session.playbook)
+    assert "## Conflicting versions from bundles (the record above is ours)" in md
+    assert "- location, from Alex, CoC Committee at" in md and "[bold]their room[/]" in md
+
+
+def test_a_third_vaults_stale_edit_does_not_overwrite_the_seconds(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """Bases are kept per peer: an edit made on an older copy elsewhere is a conflict, not a win."""
+    third_desk = Desk.create(
+        tmp_path / "third",
+        "Venue office",
+        "Lee",
+        "lee passphrase",
+        params=FAST_FOR_TESTS,
+        clock=lambda: FROZEN,
+    )
+    third = third_desk.unlock("Lee", "lee passphrase")
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    b = HandoffService(committee).import_(send(session, committee, tmp_path / "b.sealed")).added[0][0]
+    c = HandoffService(third).import_(send(session, third, tmp_path / "c.sealed")).added[0][0]
+    for svc, cid, where in (
+        (CaseService(committee), b, "by the committee"),
+        (CaseService(third), c, "by the venue"),
+    ):
+        svc.update_report(cid, replace(svc.open_case(cid).report, location=where))
+    HandoffService(session).import_(send(committee, session, tmp_path / "from-b.sealed"))
+    assert cases.open_case(case_id).report.location == "by the committee"
+    done = HandoffService(session).import_(send(third, session, tmp_path / "from-c.sealed"))
+    assert done.conflicts == [(case_id, "location")]
+    view = cases.open_case(case_id)
+    assert view.report.location == "by the committee"
+    assert [k.value for k in view.conflicts] == ["by the venue"]
+    third_desk.close()
+
+
+def test_a_uid_edited_in_the_file_is_refused(session: Session) -> None:
+    """The uid decides which case a bundle merges into: it is under the case's MAC."""
+    case_id = CaseService(session).add_report(sample_report())
+    with session.db.conn:
+        session.db.execute("UPDATE cases SET uid = ? WHERE id = ?", ["0" * 32, case_id])
+    with pytest.raises(IntegrityFailure, match="altered outside cocdesk"):
+        CaseService(session).row(case_id)
+
+
+def test_a_case_from_before_uids_gets_one_when_first_bundled(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    row = cases.row(case_id)
+    with session.db.conn:  # as an older cocdesk wrote it: no uid, MAC without one
+        case_store.update(session.db, session.event_keys, replace(row, uid=""))
+    assert cases.row(case_id).uid == ""
+    HandoffService(committee).import_(send(session, committee, tmp_path / "b.sealed"))
+    uid = cases.row(case_id).uid
+    assert len(uid) == 32
+    assert case_store.by_uid(committee.db, committee.event_keys, uid) is not None
+    assert verify(session) == []
