@@ -295,6 +295,20 @@ class CocdeskApp(App[None]):
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot show the team", severity="error")
 
+    @on(QueueScreen.OpenHandoff)
+    def open_handoff(self) -> None:
+        from cocdesk.service.banlist import BanlistService
+        from cocdesk.service.handoff import HandoffService
+        from cocdesk.tui.screens.handoff import HandoffScreen
+
+        assert self.session
+        try:
+            self.push_screen(
+                HandoffScreen(HandoffService(self.session), BanlistService(self.session), Path.home())
+            )
+        except CocdeskError as exc:
+            self.notify(str(exc), title="Cannot hand cases on", severity="error")
+
     @on(TeamScreen.Request)
     def team_request(self, message: TeamScreen.Request) -> None:
         from cocdesk.domain.passphrase import problem
