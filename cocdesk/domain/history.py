@@ -33,7 +33,7 @@ LABELS = {
     "case.bundled": "put in a handoff bundle (sealed to one recipient)",
     "case.imported": "taken in from a handoff bundle",
     "case.merged": "updated from a handoff bundle",
-    "case.conflict": "a bundle's edit disagreed with ours: both versions kept",
+    "case.conflict": "a bundle's edit of {subject} disagreed with ours: both versions kept",
 }
 
 

@@ -443,7 +443,9 @@ PEOPLE_FIELDS = ("reporter", "reported", "witnesses")
 
 
 def _subject(entry: audit.AuditEntry, names: dict[int, str]) -> str:
-    """The member an audit entry is about (a recusal's), named."""
+    """What an audit entry is about: a member (a recusal's), named; or a field (a conflict's)."""
+    if entry.kind == "case.conflict" and entry.detail:
+        return entry.detail.decode("ascii", errors="replace").replace("_", " ")
     subject = audit.subject_id(entry)
     return "?" if subject is None else names.get(subject, "?")
 

@@ -208,6 +208,7 @@ class HandoffService:
         timeline: list[dict[str, str]],
     ) -> list[Conflict] | None:
         """Merge one case; the new conflicts, or None when nothing changed."""
+        s = self.session
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)
         here = _carried(values)
@@ -242,8 +243,18 @@ class HandoffService:
                 if c not in conflicts:
                     conflicts.append(c)
             write_values[CONFLICTS] = conflicts
-        kinds = ["case.merged"] + ["case.conflict"] * len(merged.conflicts)
-        self.cases.record(case_id, write_values, tuple(kinds), **plain)
+        self.cases.record(case_id, write_values, ("case.merged",), **plain)
+        for conflict in merged.conflicts:
+            # The field's name (never its value) says on the timeline what disagreed.
+            audit.append(
+                self._db,
+                s.event_keys,
+                s.now(),
+                s.member_id,
+                "case.conflict",
+                case_id,
+                conflict.field.encode("ascii"),
+            )
         if any(k in SEALED_KEYS for k in write_values) or plain:
             now = {**values, **write_values}
             fresh = self.cases.row(case_id)

@@ -155,3 +155,43 @@ async def test_the_ban_list_is_written_and_a_name_checked(app: CocdeskApp, home:
         await answer(pilot, "~/ban.sealed", "Casey Fictional")
         assert result(app) == "No: not on the ban list of DemoCon 2026."
         assert "No: not on the ban list of DemoCon" in flat(screen_text(app))  # a toast may cover the rest
+
+
+async def test_a_conflicting_edit_shows_both_versions_on_the_case(
+    app: CocdeskApp, demo_folder: Path, home: Path, committee: Session
+) -> None:
+    from dataclasses import replace
+
+    from cocdesk import demo
+    from tests.tui.demo_app import open_case
+    from tests.tui.test_team_flow import whole_case
+
+    desk = Desk.open(demo_folder)
+    robin = desk.unlock("Robin Lead", demo.PASSPHRASE)
+    ours = CaseService(robin)
+    HandoffService(robin).export(
+        parse_public_key(HandoffService(committee).public_key_text(), "k"), home / "out.sealed", ["C-0005"]
+    )
+    theirs = HandoffService(committee).import_((home / "out.sealed").read_bytes()).added[0][0]
+    c = CaseService(committee)
+    c.update_report(theirs, replace(c.open_case(theirs).report, location="[bold]Hall C[/], by the stairs"))
+    ours.update_report("C-0005", replace(ours.open_case("C-0005").report, location="Hall B, the east door"))
+    HandoffService(committee).export(
+        parse_public_key(HandoffService(robin).public_key_text(), "k"), home / "back.sealed"
+    )
+    desk.close()
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await to_handoff(pilot)
+        await press(pilot, "i")
+        await answer(pilot, "~/back.sealed")
+        assert "C-0005: both versions of location kept (see the case)." in result(app)
+        await press(pilot, "escape")
+        app.clear_notifications()  # a toast would cover the timeline's last lines
+        await open_case(pilot, "C-0005")
+        shown = await whole_case(pilot)
+        assert "Hall B, the east door" in shown
+        assert "Conflicting versions from bundles (ours is above; theirs kept here)" in shown
+        assert "• location, from Alex, CoC Committee at" in shown
+        assert "[bold]Hall C[/], by the stairs" in shown  # literally, never as markup
+        assert "a bundle's edit of location disagreed with" in shown  # (a scrollbar may split the line)

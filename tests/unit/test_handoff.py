@@ -118,7 +118,10 @@ def test_edits_on_both_sides_keep_both_versions(session: Session, committee: Ses
     view = cases.open_case(case_id)
     assert view.report.description == "our version"
     assert [(k.field, k.value) for k in view.conflicts] == [("description", "the committee's version")]
-    assert any("both versions kept" in t.what for t in view.timeline)
+    assert any(
+        t.what == "a bundle's edit of description disagreed with ours: both versions kept"
+        for t in view.timeline
+    )
     before = dump(session)
     assert HandoffService(session).import_(blob).conflicts == []
     assert dump(session) == before, "a conflict was recorded twice"
