@@ -494,7 +494,7 @@ def cmd_bundle_export(args: argparse.Namespace, out: TextIO) -> int:
     print(f"wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}", file=out)
     if done.left_out:
         print(
-            f"left out {done.left_out} case(s) you stepped out of; another member can bundle them", file=out
+            f"left out {done.left_out} case(s) you do not hold (stepped out); a member who holds them can bundle them", file=out
         )
     return exit_codes.OK
 

@@ -48,7 +48,7 @@ CARRIED = frozenset({*SEALED_KEYS, FIRST_CONTACT, *STEP_FIELDS, NOTES, CONFLICTS
 @dataclass(frozen=True)
 class Exported:
     case_ids: list[str]
-    left_out: int  # cases in the vault this member does not hold (stepped out)
+    left_out: int  # cases in the vault this member holds no key to (stepped out, or never given)
     fingerprint: str  # of the recipient's key
 
 

@@ -136,7 +136,7 @@ class HandoffScreen(Screen[None]):
                 done = self.handoff.export(key, target, [c.upper() for c in named] or None)
                 lines = [f"Wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}."]
                 if done.left_out:
-                    lines.append(f"Left out {done.left_out} case(s) you stepped out of.")
+                    lines.append(f"Left out {done.left_out} case(s) you do not hold (stepped out).")
                 return "\n".join(lines)
 
             self._run("Bundle out", export)
