@@ -51,6 +51,11 @@ async def team(pilot: Pilot[None]) -> None:
     await press(pilot, "t")
 
 
+async def handoff(pilot: Pilot[None]) -> None:
+    await unlock(pilot)
+    await press(pilot, "h")
+
+
 # file name → the steps from start-up to the state it shows
 SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "unlock.svg": settle,
@@ -63,6 +68,7 @@ SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "decision.svg": decision,
     "follow-up.svg": follow_up,
     "team.svg": team,
+    "handoff.svg": handoff,
 }
 
 
