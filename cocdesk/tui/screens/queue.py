@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cocdesk.domain.deadlines import age, overdue
 from cocdesk.domain.retention import cases_phrase
+from cocdesk.errors import CocdeskError
 from cocdesk.tui.literal import cell
 
 if TYPE_CHECKING:
@@ -150,8 +151,14 @@ class QueueScreen(Screen[None]):
 
     def remind(self) -> None:
         """One calm line when finished cases are past retention (plain columns only: no key)."""
-        count = len(self.expired()) if self.expired else 0
         line = self.query_one("#queue-reminder", Static)
+        try:
+            count = len(self.expired()) if self.expired else 0
+        except CocdeskError as exc:
+            # A case record altered in the file: say so here rather than stop the queue.
+            line.display = True
+            line.update(Content(f"Cannot check retention: {exc}"))
+            return
         line.display = count > 0
         if count:
             who = ("P purges " if self.may_purge else "a lead or the chair purges ") + (
