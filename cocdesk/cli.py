@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write a sealed copy of the vault")
     backup.add_argument("path", metavar="PATH")
     _handoff_parsers(sub, member_sub)
+
+    restore = sub.add_parser("restore", help="replace the vault with a backup, verified first")
+    restore.add_argument("path", metavar="PATH")
+    restore.add_argument("--yes", action="store_true", help="do not ask before replacing the vault")
+
+    purge = sub.add_parser("purge", help="(lead or chair) crypto-shred closed cases past retention")
+    purge.add_argument("case", metavar="CASE", nargs="?", help="purge this one case instead")
+    purge.add_argument("--list", action="store_true", help="only list the cases past retention")
+    purge.add_argument("--yes", action="store_true", help="do not ask before purging")
     return p
 
 
@@ -494,7 +503,117 @@ def cmd_bundle_export(args: argparse.Namespace, out: TextIO) -> int:
     print(f"wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}", file=out)
     if done.left_out:
         print(
-            f"left out {done.left_out} case(s) you do not hold (stepped out); a member who holds them can bundle them", file=out
+            f"left out {done.left_out} case(s) you do not hold (stepped out); "
+            "a member who holds them can bundle them",
+            file=out,
+        )
+    return exit_codes.OK
+
+
+def _agreed(question: str, yes: bool, refused: str) -> bool:
+    """--yes, or a y at the terminal; without a terminal, only --yes (never a silent default)."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageProblem(f"{refused}: there is no terminal to ask; add --yes to confirm")
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.retention import cases_phrase
+    from cocdesk.domain.roles import may_purge
+    from cocdesk.errors import RuleRefused
+    from cocdesk.service.retention import BACKUPS_STILL_HOLD, RetainedCase, RetentionService
+
+    if args.list and (args.case or args.yes):
+        raise UsageProblem("--list only lists: give no CASE and no --yes with it")
+    expired: list[RetainedCase] = []
+    desk, session = _unlocked(args)
+    try:
+        retention = RetentionService(session)
+        days = retention.days
+        if args.case:
+            # Refused before asking: nobody confirms a purge that cannot happen.
+            case = retention.check(args.case)
+            when = f"past the {days}-day retention" if case.past else f"NOT past the {days}-day retention"
+            wanted = [case.id]
+            question = (
+                f"Purge {case.id} ({case.status.value.replace('_', ' ')}, {when})? "
+                "Every sealed word of it is deleted for good."
+            )
+        else:
+            expired = retention.expired()
+            asking = args.list or not args.yes
+            for c in expired:
+                # Listed before the question; with --yes, only the outcome lines below.
+                if asking or c.blocked:
+                    why = f"  (not purged by you: {c.blocked})" if c.blocked else ""
+                    print(f"{c.id:<8} {c.status.value:<9} last update {c.updated_at}{why}", file=out)
+            if not expired:
+                print(f"no closed case is past the {days}-day retention", file=out)
+                return exit_codes.OK
+            if args.list:
+                print(f"{cases_phrase(len(expired))} past the {days}-day retention", file=out)
+                return exit_codes.OK
+            reason = may_purge(session.role)
+            if reason:
+                raise RuleRefused(reason)
+            wanted = [c.id for c in expired if c.blocked is None]
+            if not wanted:
+                raise RuleRefused(f"none of the {len(expired)} case(s) past retention is yours to purge")
+            question = f"Purge {len(wanted)} case(s)? Every sealed word of them is deleted for good."
+        if not _agreed(question, args.yes, "nothing was purged"):
+            print("nothing was purged", file=out)
+            return exit_codes.OK
+        outcome = retention.purge(wanted, only_expired=not args.case)
+    finally:
+        desk.close()
+    for case_id in outcome.purged:
+        print(f"{case_id} purged", file=out)
+    if outcome.purged:
+        print(f"note: {BACKUPS_STILL_HOLD}", file=out)
+    if args.case and outcome.refused:
+        raise outcome.refused[0][1]
+    for case_id, error in outcome.refused:
+        print(f"{case_id} not purged: {error}", file=out)
+    left = len(outcome.refused) + sum(1 for c in expired if c.blocked)
+    if left:
+        raise RuleRefused(f"{left} case(s) past retention were not purged (see above)")
+    return exit_codes.OK
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.domain.retention import cases_phrase
+    from cocdesk.domain.text import visible
+    from cocdesk.service.restore import BackupInfo, restore
+
+    folder, source = _folder(args), Path(args.path)
+
+    def credentials(names: list[str]) -> tuple[str, str]:
+        return _member(names), _passphrase()
+
+    def confirm(info: BackupInfo) -> bool:
+        if not info.replaces:
+            return True  # nothing to lose: a fresh folder just gets the backup
+        return _agreed(
+            f"Replace the vault in {folder} with this backup of {visible(info.event, keep='')} "
+            f"({info.cases} case(s), last entry {info.last_entry_at})? Changes made since are lost.",
+            args.yes,
+            "nothing was restored",
+        )
+
+    done = restore(folder, source, credentials, confirm)
+    if done is None:
+        print("nothing was restored", file=out)
+        return exit_codes.OK
+    event = visible(done.info.event, keep="")
+    print(f"restored {event} ({done.info.cases} case(s)) into {folder}; verify passed", file=out)
+    if done.expired:
+        # A backup can hold cases purged since it was written: the retention list says so.
+        ids = ", ".join(done.expired)
+        print(
+            f"note: {cases_phrase(len(done.expired))} past retention ({ids}); `cocdesk purge` purges them",
+            file=out,
         )
     return exit_codes.OK
 
@@ -619,6 +738,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "export": cmd_export,
     "verify": cmd_verify,
     "backup": cmd_backup,
+    "restore": cmd_restore,
+    "purge": cmd_purge,
     "demo": cmd_demo,
     "conflict": cmd_conflict,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 LABELS = {
     "vault.created": "vault created",
     "vault.backup": "backup written",
+    "vault.restored": "vault restored from a backup",
     "member.added": "team member added",
     "member.removed": "team member removed",
     "member.passphrase": "passphrase changed",

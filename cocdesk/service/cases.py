@@ -19,11 +19,12 @@ from cocdesk.domain.steps import Steps, steps_from
 from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, RuleRefused, UsageProblem
 from cocdesk.service.access import recused_now
 from cocdesk.service.session import Session
+from cocdesk.service.shred import after_shred, shred_in
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
 from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import checkpoint, own_connection, read, write
+from cocdesk.store.connection import own_connection, read, write
 from cocdesk.vault import sealed_keys
 from cocdesk.vault.fields import open_field, seal_field
 
@@ -279,25 +280,20 @@ class CaseService:
     def purge(self, case_id: str) -> None:
         """Crypto-shred a case: every sealed copy of its key and every ciphertext goes.
 
-        The audit log keeps that the case existed and was purged, nothing more.
+        The audit log keeps that the case existed and was purged, and the kept
+        tally its plain counts (category, status, actions), nothing more.
         """
         s = self.session
         reason = may_purge(s.role)
         if reason:
             raise RuleRefused(reason)
         with write(self._db):
-            self.row(case_id)
+            row = self.row(case_id)
             # Only a member who still holds the case shreds it: not one who stepped out.
             self._case_key(case_id)
             self._active()
-            case_store.delete(self._db, case_id)
-            audit.append(self._db, s.event_keys, s.now(), s.member_id, "case.purged", case_id)
-        s.forget_case_key(case_id)
-        # secure_delete zeroed the freed pages; the WAL still holds their old
-        # images until a checkpoint, and VACUUM rebuilds the file without them.
-        checkpoint(self._db)
-        self._db.execute("VACUUM")
-        checkpoint(self._db)
+            shred_in(s, [row])
+        after_shred(s, [case_id])
 
     def seal_values(self, case_id: str, case_key: bytes, values: dict[str, object]) -> None:
         """Seal each value under the case key, bound to its case and field name, and store it."""

@@ -209,7 +209,19 @@ class CocdeskApp(App[None]):
         )
         self.last_input = self.idle_clock()
         self.access = AccessService(message.session)
-        self.switch_screen(QueueScreen(self.cases, self.desk.playbook, self.clock, self.access.recused_from))
+        from cocdesk.domain.roles import may_purge
+        from cocdesk.service.retention import RetentionService
+
+        self.switch_screen(
+            QueueScreen(
+                self.cases,
+                self.desk.playbook,
+                self.clock,
+                self.access.recused_from,
+                RetentionService(message.session).expired,
+                may_purge(message.session.role) is None,
+            )
+        )
         try:
             draft = self.drafts.load()
         except CocdeskError as exc:
@@ -444,6 +456,97 @@ class CocdeskApp(App[None]):
             if isinstance(screen, TeamScreen):
                 screen.show(TeamService(self.session).members())
         self.notify(said, title="Team")
+
+    # -- retention: purging the closed cases past the playbook's days ------------------
+    class PurgeDone(Message):
+        def __init__(
+            self, purged: tuple[str, ...], refused: tuple[str, ...], error: str | None = None
+        ) -> None:
+            super().__init__()
+            self.purged = purged
+            self.refused = refused  # one line each: the case and why it stays
+            self.error = error
+
+    @on(QueueScreen.PurgeExpired)
+    def purge_expired(self) -> None:
+        from cocdesk.domain.roles import may_purge
+        from cocdesk.service.retention import RetentionService
+
+        assert self.session and self.desk
+        reason = may_purge(self.session.role)
+        if reason:  # said before listing anything: the answer could not be used
+            self.notify(reason, title="Not allowed", severity="warning")
+            return
+        days = self.desk.playbook.retention_days
+        try:
+            expired = RetentionService(self.session).expired()
+        except CocdeskError as exc:
+            self.notify(str(exc), title="Cannot list the cases past retention", severity="error")
+            return
+        mine = [c.id for c in expired if c.blocked is None]
+        theirs = [c for c in expired if c.blocked is not None]
+        if not expired:
+            self.notify(f"No closed case is past the {days}-day retention.")
+            return
+        if not mine:
+            self.notify(
+                " ".join(str(c.blocked) for c in theirs),
+                title="None of them is yours to purge",
+                severity="warning",
+            )
+            return
+        prompt = (
+            f"Purge {len(mine)} closed case{'s' if len(mine) > 1 else ''} past the {days}-day retention?\n\n"
+            f"{', '.join(mine)}\n\n"
+            "Every sealed word of them is deleted for good; only the anonymised counts stay. "
+            "Backups written before now still hold them (sealed)."
+        )
+        if theirs:
+            prompt += "\n\nNot yours to purge: " + " ".join(str(c.blocked) for c in theirs)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.purge_job(mine)
+
+        self.push_screen(ConfirmModal(prompt, "Purge", "Keep"), answered)
+
+    @work(thread=True, exclusive=True, group="purge", exit_on_error=False, description="purge")
+    def purge_job(self, case_ids: list[str]) -> None:
+        """VACUUM rewrites the whole file: in a thread, on its own connection."""
+        from cocdesk.service.retention import RetentionService
+
+        session = self.session
+        if session is None:
+            return
+        try:
+            with session.worker_copy() as copy:
+                outcome = RetentionService(copy).purge(case_ids, only_expired=True)
+        except CocdeskError as exc:
+            self.post_message(self.PurgeDone((), (), str(exc)))
+            return
+        refused = tuple(f"{case_id}: {error}" for case_id, error in outcome.refused)
+        self.post_message(self.PurgeDone(outcome.purged, refused))
+
+    @on(PurgeDone)
+    def purge_done(self, message: PurgeDone) -> None:
+        if self.session is None:
+            return  # locked meanwhile: nothing about it is shown on the unlock screen
+        for case_id in message.purged:
+            self.session.forget_case_key(case_id)
+        queue = self.screen_named(QueueScreen)
+        if queue is not None:
+            queue.reload()
+        if message.error:
+            self.notify(message.error, title="Not purged", severity="warning")
+            return
+        if message.purged:
+            self.notify(
+                f"Purged {', '.join(message.purged)}. Backups written before now still hold "
+                "them (sealed): delete the ones older than the retention days.",
+                title="Purged",
+            )
+        if message.refused:
+            self.notify(" ".join(message.refused), title="Not purged", severity="warning")
 
     # -- the queue and first contact ---------------------------------------------------
     @on(QueueScreen.NewReport)

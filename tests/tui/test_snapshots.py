@@ -146,8 +146,9 @@ def test_move_dialog_lists_statuses_with_reasons(shows: Shows) -> None:
 
 def test_help_dialog_on_the_queue(shows: Shows) -> None:
     """Title "Help — Queue": what the queue is for (a case stepped out of is listed last as
-    "stepped out"), then Keys (enter, n, /, s, t, S, escape, ctrl+l, ?, ctrl+p) with one line each,
-    and "Escape closes this help." (scrolls at 80x24)."""
+    "stepped out"; P purges closed cases past retention), then Keys (enter, n, /, s, t, S, P,
+    escape, ctrl+l, ?, ctrl+p) with one line each, and "Escape closes this help." (scrolls at
+    80x24 after the first paragraphs, at 120x40 after ctrl+l)."""
     assert shows(unlock, keys("question_mark"))
 
 

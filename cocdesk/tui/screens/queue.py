@@ -15,11 +15,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cocdesk.domain.deadlines import age, overdue
+from cocdesk.domain.retention import cases_phrase
+from cocdesk.errors import CocdeskError
 from cocdesk.tui.literal import cell
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
     from cocdesk.service.cases import CaseService, CaseSummary
+    from cocdesk.service.retention import RetainedCase
 
 HELP = """\
 The queue lists every case you may open, oldest first. A case you stepped out
@@ -33,6 +36,11 @@ Enter opens the highlighted case. n starts a new report with first contact.
 / filters as you type, across everything in the cases you may open. s changes
 the sort column; S reverses it. t opens the team. h hands cases on: public
 keys, sealed bundles in and out, and next year's ban list.
+
+A closed or referred case is kept for the playbook's retention days after its
+last update; then a line below the queue says so, and P (a lead or the chair)
+purges those cases: every sealed word of them is deleted, only the anonymised
+counts stay. Backups written before still hold them.
 """
 
 COLUMNS = ("Case", "Age", "Status", "Category", "!", "Holder", "Last step", "Late")
@@ -62,6 +70,13 @@ class QueueScreen(Screen[None]):
         Binding("t", "team", "Team", tooltip="The team: members, roles, passphrases"),
         Binding("h", "handoff", "Handoff", show=False, tooltip="Public keys, sealed bundles, the ban list"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort"),
+        Binding(
+            "P",
+            "purge",
+            "Purge expired",
+            show=False,
+            tooltip="Crypto-shred the closed cases past the retention days (lead or chair)",
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -79,16 +94,23 @@ class QueueScreen(Screen[None]):
     class OpenHandoff(Message):
         pass
 
+    class PurgeExpired(Message):
+        pass
+
     def __init__(
         self,
         cases: CaseService,
         playbook: Playbook,
         now: Callable[[], datetime],
         recused_from: Callable[[], set[str]] | None = None,
+        expired: Callable[[], list[RetainedCase]] | None = None,
+        may_purge: bool = False,
     ) -> None:
         super().__init__()
         self.cases = cases
         self.recused_from = recused_from
+        self.expired = expired
+        self.may_purge = may_purge
         self.stepped_out: list[str] = []
         self.playbook = playbook
         self.now = now
@@ -101,6 +123,7 @@ class QueueScreen(Screen[None]):
         yield Header()
         yield Input(placeholder="Filter: type to search every case you may open", id="queue-filter")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="queue-reminder")
         yield Static("", id="queue-status")
         yield Footer()
 
@@ -129,6 +152,25 @@ class QueueScreen(Screen[None]):
         self.stepped_out = sorted(self.recused_from()) if self.recused_from else []
         self.search = None
         self.refresh_table()
+        self.remind()
+
+    def remind(self) -> None:
+        """One calm line when finished cases are past retention (plain columns only: no key)."""
+        line = self.query_one("#queue-reminder", Static)
+        try:
+            count = len(self.expired()) if self.expired else 0
+        except CocdeskError as exc:
+            # A case record altered in the file: say so here rather than stop the queue.
+            line.display = True
+            line.update(Content(f"Cannot check retention: {exc}"))
+            return
+        line.display = count > 0
+        if count:
+            who = ("P purges " if self.may_purge else "a lead or the chair purges ") + (
+                "it" if count == 1 else "them"
+            )
+            days = self.playbook.retention_days
+            line.update(Content(f"{cases_phrase(count)} past the {days}-day retention — {who}"))
 
     def refresh_table(self) -> None:
         table = self.query_one(DataTable)
@@ -197,6 +239,9 @@ class QueueScreen(Screen[None]):
 
     def action_handoff(self) -> None:
         self.post_message(self.OpenHandoff())
+
+    def action_purge(self) -> None:
+        self.post_message(self.PurgeExpired())
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)

@@ -1,0 +1,236 @@
+"""Restoring a backup (service level, real files): verified before anything is replaced,
+the old vault kept, byte for byte, until the restored one verifies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cocdesk.errors import CocdeskError, IntegrityFailure, NotAMember, VaultExists, WrongPassphrase
+from cocdesk.service import CaseService, Desk
+from cocdesk.service import restore as restore_module
+from cocdesk.service.copies import backup
+from cocdesk.service.integrity import verify
+from cocdesk.service.restore import BackupInfo, restore
+from cocdesk.store import audit
+from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+
+
+def as_lead(names: list[str]) -> tuple[str, str]:
+    assert LEAD in names
+    return LEAD, LEAD_PASSPHRASE
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file in the folder (and below), by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def case_ids(folder: Path) -> list[str]:
+    desk = Desk.open(folder, clock=lambda: FROZEN)
+    try:
+        session = desk.unlock(LEAD, LEAD_PASSPHRASE)
+        assert verify(session) == []
+        return [c.id for c in CaseService(session).list_cases()]
+    finally:
+        desk.close()
+
+
+@pytest.fixture
+def saved(desk: Desk, cases: CaseService, tmp_path: Path) -> Path:
+    """A backup holding C-0001; the vault then gets C-0002 and is closed."""
+    cases.add_report(sample_report("one"))
+    target = tmp_path / "backup.db"
+    backup(desk, cases.session, target)
+    cases.add_report(sample_report("two"))
+    desk.close()
+    return target
+
+
+def test_a_restore_brings_back_the_backup_and_the_later_change_is_gone(saved: Path, vault_dir: Path) -> None:
+    assert case_ids(vault_dir) == ["C-0001", "C-0002"]
+    asked: list[BackupInfo] = []
+
+    def confirm(info: BackupInfo) -> bool:
+        asked.append(info)
+        return True
+
+    done = restore(vault_dir, saved, as_lead, confirm, clock=lambda: FROZEN)
+    assert done is not None
+    assert asked == [BackupInfo("PyColorado 2026", 1, "2026-05-02T15:00:00Z", replaces=True)]
+    assert case_ids(vault_dir) == ["C-0001"]
+    # Only the vault is left: no copy aside, no private staging folder.
+    assert sorted(os.listdir(vault_dir)) == ["cocdesk.db"]
+    assert stat.S_IMODE((vault_dir / "cocdesk.db").stat().st_mode) == 0o600
+    desk = Desk.open(vault_dir)
+    try:
+        kinds = [e.kind for e in audit.entries(desk.db)]
+    finally:
+        desk.close()
+    assert kinds[-2:] == ["vault.backup", "vault.restored"]
+
+
+def test_answering_no_changes_nothing(saved: Path, vault_dir: Path) -> None:
+    before = files(vault_dir)
+    assert restore(vault_dir, saved, as_lead, lambda info: False) is None
+    assert files(vault_dir) == before
+
+
+def test_a_restore_onto_a_fresh_laptop_just_installs(saved: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "new laptop" / "cocdesk"
+    asked: list[BackupInfo] = []
+    done = restore(fresh, saved, as_lead, lambda info: asked.append(info) or True)
+    assert done is not None and asked[0].replaces is False
+    assert case_ids(fresh) == ["C-0001"]
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "cocdesk.db").stat().st_mode) == 0o600
+
+
+# -- refused backups: the vault is byte-identical and still opens ---------------------------------
+def flip_a_ciphertext_byte(path: Path, vault_dir: Path) -> None:
+    desk = Desk.open(vault_dir)
+    try:
+        blob = bytes(desk.db.execute("SELECT ciphertext FROM case_fields LIMIT 1").fetchone()[0])
+    finally:
+        desk.close()
+    data = bytearray(path.read_bytes())
+    at = data.find(blob)
+    assert at > 0
+    data[at + len(blob) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path, vault_dir: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def not_a_vault(path: Path, vault_dir: Path) -> None:
+    path.write_text("name,contact\nAna,ana@example.org\n", encoding="utf-8")
+
+
+def another_sqlite_file(path: Path, vault_dir: Path) -> None:
+    import sqlite3
+
+    path.unlink()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (text TEXT)")
+    conn.commit()
+    conn.close()
+
+
+DAMAGE: list[Callable[[Path, Path], None]] = [
+    flip_a_ciphertext_byte,
+    truncate,
+    not_a_vault,
+    another_sqlite_file,
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__)
+def test_a_damaged_backup_is_refused_and_the_vault_is_untouched(
+    saved: Path, vault_dir: Path, damage: Callable[[Path, Path], None]
+) -> None:
+    damage(saved, vault_dir)
+    before = files(vault_dir)
+    with pytest.raises(IntegrityFailure) as caught:
+        restore(vault_dir, saved, as_lead)
+    message = str(caught.value)
+    assert "\n" not in message and message.endswith("the vault was not changed")
+    assert str(saved) in message
+    assert files(vault_dir) == before
+    assert case_ids(vault_dir) == ["C-0001", "C-0002"]
+
+
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [((LEAD, "not the passphrase"), WrongPassphrase), (("Nobody", LEAD_PASSPHRASE), NotAMember)],
+)
+def test_a_wrong_passphrase_or_member_is_refused_and_the_vault_is_untouched(
+    saved: Path, vault_dir: Path, who: tuple[str, str], error: type[CocdeskError]
+) -> None:
+    before = files(vault_dir)
+    with pytest.raises(error):
+        restore(vault_dir, saved, lambda names: who)
+    assert files(vault_dir) == before
+    assert case_ids(vault_dir) == ["C-0001", "C-0002"]
+
+
+def test_a_failed_restore_onto_a_fresh_folder_leaves_no_folder(saved: Path, tmp_path: Path) -> None:
+    truncate(saved, tmp_path)
+    fresh = tmp_path / "fresh"
+    with pytest.raises(IntegrityFailure):
+        restore(fresh, saved, as_lead)
+    assert not fresh.exists()
+
+
+# -- the old vault's -wal and -shm go with it, and come back with it -------------------------------
+def crashed_copy(desk: Desk, folder: Path, into: Path) -> None:
+    """The vault's files as a crash leaves them: committed changes still in the -wal."""
+    desk.db.execute("PRAGMA wal_autocheckpoint=0")
+    CaseService(desk.unlock(LEAD, LEAD_PASSPHRASE)).add_report(sample_report("in the wal"))
+    into.mkdir(mode=0o700)
+    for name in ("cocdesk.db", "cocdesk.db-wal", "cocdesk.db-shm"):
+        shutil.copy2(folder / name, into / name)
+    assert (into / "cocdesk.db-wal").stat().st_size > 0
+
+
+def test_the_old_vaults_wal_is_never_applied_to_the_restored_one(
+    desk: Desk, cases: CaseService, vault_dir: Path, tmp_path: Path
+) -> None:
+    cases.add_report(sample_report("one"))
+    saved = tmp_path / "backup.db"
+    backup(desk, cases.session, saved)
+    crashed = tmp_path / "crashed"
+    crashed_copy(desk, vault_dir, crashed)
+    desk.close()
+    restore(crashed, saved, as_lead)
+    assert sorted(os.listdir(crashed)) == ["cocdesk.db"]
+    assert case_ids(crashed) == ["C-0001"]
+
+
+def test_when_the_installed_copy_fails_its_check_the_old_vault_comes_back_with_its_wal(
+    desk: Desk, cases: CaseService, vault_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases.add_report(sample_report("one"))
+    saved = tmp_path / "backup.db"
+    backup(desk, cases.session, saved)
+    crashed = tmp_path / "crashed"
+    crashed_copy(desk, vault_dir, crashed)
+    desk.close()
+    before = files(crashed)
+    real = restore_module.verify
+    calls: list[int] = []
+
+    def second_check_fails(session: object) -> list[str]:
+        calls.append(1)
+        # The backup itself passes; the installed copy (the second check) is reported damaged.
+        return real(session) if len(calls) == 1 else ["sqlite: simulated damage after the rename"]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(restore_module, "verify", second_check_fails)
+    with pytest.raises(IntegrityFailure, match="^the restored vault failed verification"):
+        restore(crashed, saved, as_lead)
+    assert len(calls) == 2
+    assert files(crashed) == before
+    monkeypatch.setattr(restore_module, "verify", real)
+    assert case_ids(crashed) == ["C-0001", "C-0002"]
+
+
+def test_a_copy_left_aside_by_an_interrupted_restore_is_never_overwritten(
+    saved: Path, vault_dir: Path
+) -> None:
+    (vault_dir / "cocdesk.db.before-restore").write_bytes(b"an earlier vault")
+    before = files(vault_dir)
+    with pytest.raises(VaultExists, match="before-restore is left from an earlier restore"):
+        restore(vault_dir, saved, as_lead)
+    assert files(vault_dir) == before
+
+
+def test_the_vault_itself_is_not_a_backup(saved: Path, vault_dir: Path) -> None:
+    with pytest.raises(CocdeskError, match="is the vault itself, not a backup"):
+        restore(vault_dir, vault_dir / "cocdesk.db", as_lead)
