@@ -104,6 +104,12 @@ def _handoff_parsers(sub: Any, member_sub: Any) -> None:
     bexp.add_argument("--out", metavar="PATH", help="the bundle file (default: a new file here)")
     bimp = bundle_sub.add_parser("import", help="merge a bundle sealed to you into this vault")
     bimp.add_argument("file", metavar="FILE")
+    bimp.add_argument(
+        "--from",
+        dest="sender",
+        metavar="FINGERPRINT",
+        help="the sender's key fingerprint (`cocdesk member pubkey` shows it); needed without a terminal",
+    )
     ban = sub.add_parser("banlist", help="next year's ban list: keyed tags only, sealed to its holder")
     ban_sub = ban.add_subparsers(dest="banlist_command", metavar="ACTION", parser_class=_Parser)
     ban_sub.required = True
@@ -626,17 +632,38 @@ def cmd_bundle_import(args: argparse.Namespace, out: TextIO) -> int:
     blob = read_file(Path(args.file), "bundle")
     desk, session = _unlocked(args)
     try:
-        done = HandoffService(session).import_(blob)
+        handoff = HandoffService(session)
+        received = handoff.open_(blob)
+        sender = visible(received.sender, keep="")
+        before = "exchanged with before" if received.known else "never exchanged with before"
+        print(f"bundle from {sender}, key {received.fingerprint} ({before})", file=out, flush=True)
+        # Anyone with your public key can seal a bundle to you: the sender's key is
+        # checked by a person (or pinned with --from) before anything is written.
+        if args.sender is not None:
+            if args.sender.strip().lower() != received.fingerprint:
+                raise IntegrityFailure(
+                    f"the bundle was sealed by key {received.fingerprint}, not {args.sender.strip()[:40]}"
+                )
+        elif not sys.stdin.isatty():
+            raise UsageProblem(
+                f"nothing was taken in: check the sender's key and add --from {received.fingerprint}"
+            )
+        else:
+            asked = f"Take in {len(received.bundle.cases)} case(s) from this key? [y/N] "
+            if input(asked).strip().lower() not in ("y", "yes"):
+                print("nothing was taken in", file=out)
+                return exit_codes.OK
+        done = handoff.take_in(received)
     finally:
         desk.close()
-    sender = visible(f"{done.sender} ({done.event})", keep="")
-    print(f"bundle from {sender}, key {done.fingerprint}", file=out)
     for here, theirs in done.added:
         print(f"added    {here}  (their {visible(theirs, keep='')})", file=out)
     for here, theirs in done.updated:
         print(f"updated  {here}  (their {visible(theirs, keep='')})", file=out)
     for here, field in done.conflicts:
         print(f"conflict {here}  {field}: both versions kept, see the case's timeline", file=out)
+    for theirs, why in done.refused:
+        print(f"not taken in: their {visible(theirs, keep='')}: {why}", file=out)
     if done.unchanged:
         print(f"{len(done.unchanged)} case(s) already up to date", file=out)
     return exit_codes.OK
@@ -674,6 +701,7 @@ def cmd_banlist_check(args: argparse.Namespace, out: TextIO) -> int:
         print(f"yes: on the ban list of {event} (ask that team for its terms)", file=out)
     else:
         print(f"no: not on the ban list of {event}", file=out)
+    print(f"the list was sealed by key {answer.sealed_by}: check it is that team's", file=out)
     return exit_codes.OK
 
 

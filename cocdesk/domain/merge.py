@@ -12,6 +12,10 @@ anywhere said about that field (kept sealed with the case as a digest). So:
 
 Notes are a log, not a value: both sides' notes are kept (a union).
 A field the bundle does not carry is left alone: a bundle never deletes.
+
+A sender this case was never exchanged with (no base) is not trusted to fill
+anything in: what it has that we lack, or that differs, is kept as a
+conflicting version, never written into the record.
 """
 
 from __future__ import annotations
@@ -71,22 +75,41 @@ def merge(
     source: str,
     at: str,
     logs: frozenset[str] = frozenset(),
+    trusted: bool = True,
 ) -> Merged:
-    """What to write so `here` takes in `incoming`; `known` are conflicts already kept."""
+    """What to write so `here` takes in `incoming`; `known` are conflicts already kept.
+
+    `trusted` is False for a sender never exchanged with about this case.
+    """
     take: dict[str, object] = {}
     conflicts: list[Conflict] = []
     new_base = dict(base)
     seen = {(c.field, digest(c.value)) for c in known}
+
+    def keep_theirs(name: str, value: object) -> None:
+        d = digest(value)
+        if (name, d) not in seen:
+            seen.add((name, d))
+            conflicts.append(Conflict(name, value, source, at))
+
     for name, theirs in incoming.items():
         ours_present = name in here
         ours = here.get(name)
         if name in logs:
-            union = _union(ours if isinstance(ours, list) else [], theirs if isinstance(theirs, list) else [])
-            if not ours_present or union != ours:
+            mine = ours if isinstance(ours, list) else []
+            union = _union(mine, theirs if isinstance(theirs, list) else [])
+            if len(union) == len(mine):
+                continue  # nothing new (an empty list is the same as none)
+            if trusted:
                 take[name] = union
+            else:
+                keep_theirs(name, union[len(mine) :])
             continue
         d_theirs = digest(theirs)
         if ours_present and digest(ours) == d_theirs:
+            new_base[name] = d_theirs
+        elif not trusted:
+            keep_theirs(name, theirs)
             new_base[name] = d_theirs
         elif not ours_present or digest(ours) == base.get(name):
             take[name] = theirs
@@ -94,8 +117,7 @@ def merge(
         elif d_theirs == base.get(name):
             pass  # only we changed it since: ours stands
         else:
-            if (name, d_theirs) not in seen:
-                conflicts.append(Conflict(name, theirs, source, at))
+            keep_theirs(name, theirs)
             new_base[name] = d_theirs
     return Merged(take, tuple(conflicts), new_base)
 

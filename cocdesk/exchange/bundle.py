@@ -2,7 +2,8 @@
 
 A bundle's payload is JSON (sealed by vault/envelope.py before it touches a
 disk). Everything read from one is checked here before any of it is written:
-a bundle is authenticated, but a sender's software may still be wrong.
+a bundle is authenticated, but anyone who has your public key can make one,
+and a sender's software may be wrong. Messages never repeat a bundle's values.
 """
 
 from __future__ import annotations
@@ -10,15 +11,24 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cocdesk.domain.status import Status
 from cocdesk.errors import CocdeskError, IntegrityFailure
 from cocdesk.vault.envelope import fingerprint
 
-FORMAT = "cocdesk-bundle/1"
+FORMAT = "cocdesk-bundle/2"
 KEY_PREFIX = "cocdesk-public-key:"
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+# Far beyond any real event's archive, and small enough that a hostile bundle
+# cannot turn into gigabytes of sealed rows.
+MAX_CASES = 50_000
+MAX_ITEMS = 10_000  # notes, timeline entries, people named stepping out, per case
+MAX_TEXT = 1_000_000  # characters in any one value
+SHORT = 400  # names, ids, labels
 
 
 # -- public keys -----------------------------------------------------------------------
@@ -50,14 +60,17 @@ class BundledCase:
     uid: str
     id: str  # the sender's case id, for the people reading the timeline
     created_at: str
+    updated_at: str
     facts: dict[str, Any]  # status, category, urgent, outcome, actions
     fields: dict[str, Any]  # sealed fields by name; "notes" and "conflicts" are lists
-    timeline: list[dict[str, str]]  # {at, who, what, where}
+    timeline: list[dict[str, str]]  # {at, who, what, where, vault}
+    stepped_out: list[str]  # names of members who declared a conflict of interest
 
 
 @dataclass(frozen=True)
 class Bundle:
     event: str
+    vault: str  # the sending vault's random id
     sender: str
     created_at: str
     cases: list[BundledCase]
@@ -67,6 +80,7 @@ def to_bytes(bundle: Bundle) -> bytes:
     data = {
         "format": FORMAT,
         "event": bundle.event,
+        "vault": bundle.vault,
         "sender": bundle.sender,
         "created_at": bundle.created_at,
         "cases": [
@@ -74,9 +88,11 @@ def to_bytes(bundle: Bundle) -> bytes:
                 "uid": c.uid,
                 "id": c.id,
                 "created_at": c.created_at,
+                "updated_at": c.updated_at,
                 "facts": c.facts,
                 "fields": c.fields,
                 "timeline": c.timeline,
+                "stepped_out": c.stepped_out,
             }
             for c in bundle.cases
         ],
@@ -88,26 +104,56 @@ def from_bytes(raw: bytes, allowed_fields: frozenset[str]) -> Bundle:
     """Read a payload; anything malformed is refused as damage (exit 4), naming where."""
     try:
         data = json.loads(raw.decode("ascii"))
+        _strings_ok(data)
         return _bundle(data, allowed_fields)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise IntegrityFailure("the bundle's contents are not valid") from None
-    except (KeyError, TypeError, ValueError) as exc:
+    except _Malformed as exc:
         raise IntegrityFailure(f"the bundle's contents are malformed ({exc})") from None
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityFailure(
+            "the bundle's contents are malformed (a part is missing or of the wrong kind)"
+        ) from None
+
+
+class _Malformed(Exception):
+    """What is wrong, in words that never repeat a value from the bundle."""
+
+
+def _strings_ok(data: Any, depth: int = 0) -> None:
+    """Every text is real Unicode (no lone surrogate) and of a sane length; nesting is shallow."""
+    if depth > 40:
+        raise _Malformed("nested too deeply")
+    if isinstance(data, str):
+        if len(data) > MAX_TEXT:
+            raise _Malformed("a text is too long")
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Malformed("a text holds an invalid character") from None
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _strings_ok(key, depth + 1)
+            _strings_ok(value, depth + 1)
+    elif isinstance(data, list):
+        for value in data:
+            _strings_ok(value, depth + 1)
 
 
 def _bundle(data: Any, allowed: frozenset[str]) -> Bundle:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError("not a cocdesk bundle of a known format")
+        raise _Malformed("not a cocdesk bundle of a known format")
     cases = data["cases"]
-    if not isinstance(cases, list):
-        raise ValueError("cases must be a list")
+    if not isinstance(cases, list) or len(cases) > MAX_CASES:
+        raise _Malformed("cases must be a list of a sane length")
     parsed = [_case(c, allowed, n) for n, c in enumerate(cases, 1)]
     if len({c.uid for c in parsed}) != len(parsed):
-        raise ValueError("a case appears twice")
+        raise _Malformed("a case appears twice")
     return Bundle(
         _text(data["event"], "event"),
+        _uid(data["vault"], "vault"),
         _text(data["sender"], "sender"),
-        _text(data["created_at"], "created_at"),
+        _stamp(data["created_at"], "created_at"),
         parsed,
     )
 
@@ -115,45 +161,78 @@ def _bundle(data: Any, allowed: frozenset[str]) -> Bundle:
 def _case(data: Any, allowed: frozenset[str], n: int) -> BundledCase:
     where = f"case {n}"
     if not isinstance(data, dict):
-        raise ValueError(f"{where} must be an object")
-    uid = _text(data["uid"], f"{where} uid")
-    if len(uid) != 32 or any(ch not in "0123456789abcdef" for ch in uid):
-        raise ValueError(f"{where} has a malformed uid")
+        raise _Malformed(f"{where} must be an object")
     facts = data["facts"]
     if not isinstance(facts, dict) or set(facts) != {"status", "category", "urgent", "outcome", "actions"}:
-        raise ValueError(f"{where} has malformed facts")
-    Status(facts["status"])  # ValueError for an unknown status
+        raise _Malformed(f"{where} has malformed facts")
+    if facts["status"] not in {s.value for s in Status}:
+        raise _Malformed(f"{where} has an unknown status")
     for name in ("category", "outcome"):
         _text(facts[name], f"{where} {name}")
     if not isinstance(facts["urgent"], bool):
-        raise ValueError(f"{where} urgent must be true or false")
-    if not isinstance(facts["actions"], list) or not all(isinstance(a, str) for a in facts["actions"]):
-        raise ValueError(f"{where} actions must be a list of codes")
+        raise _Malformed(f"{where} urgent must be true or false")
+    actions = facts["actions"]
+    if not isinstance(actions, list) or not all(isinstance(a, str) and len(a) <= SHORT for a in actions):
+        raise _Malformed(f"{where} actions must be a list of codes")
     fields = data["fields"]
     if not isinstance(fields, dict):
-        raise ValueError(f"{where} fields must be an object")
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise ValueError(f"{where} has an unknown field {unknown[0][:40]!r}")
+        raise _Malformed(f"{where} fields must be an object")
+    if set(fields) - allowed:
+        raise _Malformed(f"{where} has a field cocdesk does not know")
+    for name in ("notes", "conflicts", "first_contact"):
+        value = fields.get(name, [])
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_ITEMS
+            or not all(isinstance(v, dict) for v in value)
+        ):
+            raise _Malformed(f"{where} {name} must be a list of records")
     timeline = data["timeline"]
-    if not isinstance(timeline, list) or not all(
-        isinstance(t, dict)
-        and set(t) == {"at", "who", "what", "where"}
-        and all(isinstance(v, str) for v in t.values())
-        for t in timeline
+    keys = {"at", "who", "what", "where", "vault"}
+    if (
+        not isinstance(timeline, list)
+        or len(timeline) > MAX_ITEMS
+        or not all(isinstance(t, dict) and set(t) == keys for t in timeline)
     ):
-        raise ValueError(f"{where} has a malformed timeline")
+        raise _Malformed(f"{where} has a malformed timeline")
+    for t in timeline:
+        _stamp(t["at"], f"{where} timeline")
+        _uid(t["vault"], f"{where} timeline")
+        for part in ("who", "what", "where"):
+            _text(t[part], f"{where} timeline")
+    stepped_out = data["stepped_out"]
+    if not isinstance(stepped_out, list) or len(stepped_out) > MAX_ITEMS:
+        raise _Malformed(f"{where} stepped_out must be a list of names")
     return BundledCase(
-        uid,
+        _uid(data["uid"], f"{where} uid"),
         _text(data["id"], f"{where} id"),
-        _text(data["created_at"], f"{where} created_at"),
+        _stamp(data["created_at"], f"{where} created_at"),
+        _stamp(data["updated_at"], f"{where} updated_at"),
         facts,
         fields,
         timeline,
+        [_text(name, f"{where} stepped_out") for name in stepped_out],
     )
 
 
+def _uid(value: Any, where: str) -> str:
+    if not isinstance(value, str) or len(value) != 32 or any(ch not in "0123456789abcdef" for ch in value):
+        raise _Malformed(f"{where} is not a cocdesk id")
+    return value
+
+
+def _stamp(value: Any, where: str) -> str:
+    """A time as cocdesk writes them (UTC, to the second), so every screen can show it."""
+    if not isinstance(value, str) or not STAMP.match(value):
+        raise _Malformed(f"{where} is not a time like 2026-05-02T14:30:00Z")
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Malformed(f"{where} is not a real date") from None
+    return value
+
+
 def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or len(value) > 400:
-        raise ValueError(f"{where} must be a short text")
+    if not isinstance(value, str) or len(value) > SHORT:
+        raise _Malformed(f"{where} must be a short text")
     return value

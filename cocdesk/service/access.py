@@ -67,6 +67,28 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     rekey_in(session, case_id, old)
 
 
+def carry_recusals_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None:
+    """Recusals that arrive with a case from another vault (a handoff bundle), inside a write.
+
+    The sending vault applied the rules of who may record whose conflict; here the
+    members of the same names step out too, whoever takes the bundle in. Their
+    copies go and the case is re-keyed, as for a conflict declared here.
+    """
+    db, keys = session.db, session.event_keys
+    chosen = sorted(set(member_ids) - recused_now(session, case_id))
+    if not chosen:
+        return
+    if not case_store.key_holders(db, case_id) - set(chosen):
+        raise RuleRefused(f"everyone here who holds {case_id} stepped out of it at the sender")
+    old = session.case_key(case_id)
+    at = session.now()
+    for member_id in chosen:
+        case_store.remove_sealed_key(db, case_id, member_id)
+        recusals.add(db, keys, case_id, member_id, at)
+        audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))
+    rekey_in(session, case_id, old)
+
+
 def recused_now(session: Session, case_id: str) -> set[int]:
     """Who is recused from a case: the recusal records and the audit log's account of them.
 

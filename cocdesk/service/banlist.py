@@ -1,11 +1,12 @@
 """The ban list for next year: keyed tags of people under a ban, and nothing else.
 
 `export` collects the reported people of every case whose decision includes
-the `ban` action (among the cases this member holds), and writes only keyed
-BLAKE2b tags of their normalised identifiers under a fresh random key, sealed
-with that key to whoever will hold the list (vault/envelope.py). No case, no
-name, no count per case leaves. `check` opens the list with the holder's own
-key and answers yes or no for one name, badge or e-mail address.
+the `ban` action and was not changed on appeal (among the cases this member
+holds), and writes only keyed BLAKE2b tags of their normalised names and e-mail
+addresses under a fresh random key, sealed with that key to whoever will hold
+the list (vault/envelope.py). Badge numbers are left out: next year's badge 12
+is someone else. No case, no name, no count per case leaves. `check` opens the
+list with the holder's own key and answers yes or no, saying whose key sealed it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from cocdesk.domain.identifiers import emails_in, normalise_badge, normalise_name
+from cocdesk.domain.identifiers import emails_in, normalise_name
 from cocdesk.domain.roles import may_hand_on_banlist
 from cocdesk.errors import IntegrityFailure, RuleRefused, UsageProblem
 from cocdesk.exchange.files import write_new
@@ -30,6 +31,7 @@ from cocdesk.vault.keyed_hash import ban_tag
 
 FORMAT = "cocdesk-banlist/1"
 BAN = "ban"
+KINDS = ("name", "email")  # what identifies a person next year (a badge number does not)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Answer:
     listed: bool
     event: str  # whose list it is
     made_at: str
+    sealed_by: str  # the fingerprint of the key that sealed it: check it is last year's team
 
 
 class BanlistService:
@@ -64,8 +67,13 @@ class BanlistService:
             list_key = sealed_keys.new_secret()
             tags: set[bytes] = set()
             for row in readable:
-                for kind, value in self.cases.open_case(row.id).report.identifiers():
-                    tags.add(ban_tag(list_key, kind, value))
+                view = self.cases.open_case(row.id)
+                appeal = view.steps.appeal
+                if appeal is not None and not appeal.open and not appeal.stands:
+                    continue  # the chair changed the decision on appeal: the ban is not carried on
+                for kind, value in view.report.identifiers():
+                    if kind in KINDS:
+                        tags.add(ban_tag(list_key, kind, value))
             event = meta.get(db, "event_name") or s.playbook.event_name
             payload = {
                 "format": FORMAT,
@@ -89,11 +97,20 @@ class BanlistService:
             if data.get("format") != FORMAT:
                 raise ValueError
             list_key = base64.b64decode(data["key"], validate=True)
+            if len(list_key) != sealed_keys.SECRET_BYTES:
+                raise ValueError
             tags = {base64.b64decode(t, validate=True) for t in data["tags"]}
-            event, made_at = str(data["event"]), str(data["created_at"])
-        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
+            event, made_at = str(data["event"])[:200], str(data["created_at"])[:40]
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            binascii.Error,
+            UnicodeDecodeError,
+            RecursionError,
+        ):
             raise IntegrityFailure("the ban list's contents are malformed") from None
-        asked = [("name", normalise_name(who)), ("badge", normalise_badge(who))]
-        asked += [("email", e) for e in emails_in(who)]
+        asked = [("name", normalise_name(who))] + [("email", e) for e in emails_in(who)]
         listed = any(ban_tag(list_key, kind, value) in tags for kind, value in asked if value)
-        return Answer(listed, event, made_at)
+        return Answer(listed, event, made_at, envelope.fingerprint(opened.sender))

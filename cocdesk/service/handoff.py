@@ -1,10 +1,13 @@
 """Handoff bundles: cases sealed to one public key, and merged in by the vault that opens them.
 
 A bundle carries each case whole (its sealed fields decrypted, its plain facts,
-its timeline), sealed with vault/envelope.py to the recipient. Import matches
-cases by their uid, merges each field three ways (domain/merge.py) against
-what was last exchanged with that same peer, and writes everything in one
-transaction: a bundle is taken in whole or not at all.
+its timeline, the names of members who stepped out of it), sealed with
+vault/envelope.py to the recipient. Taking one in has two steps: `open_`
+checks everything and says who sealed it (nothing is written), and `take_in`
+merges it, after the person at the keyboard has checked the sender. Cases are
+matched by their uid and merged field by field (domain/merge.py) against what
+was last exchanged with that same sender, in one transaction: a bundle is taken
+in whole or not at all.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from typing import Any
 import sqlite_utils
 
 from cocdesk.domain.merge import Conflict, digest, merge
-from cocdesk.domain.report import SEALED_KEYS, from_parts
+from cocdesk.domain.report import SEALED_KEYS, from_parts, parse_report
 from cocdesk.domain.status import Status
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
-from cocdesk.domain.steps import steps_from
-from cocdesk.errors import IntegrityFailure, UsageProblem
+from cocdesk.domain.steps import Outcome, steps_from
+from cocdesk.errors import BadReport, IntegrityFailure, NotAMember, UsageProblem
 from cocdesk.exchange import bundle as bundle_format
 from cocdesk.exchange.files import write_new
+from cocdesk.service.access import carry_recusals_in, recused_now
 from cocdesk.service.cases import (
     CONFLICTS,
     FIRST_CONTACT,
@@ -30,19 +34,23 @@ from cocdesk.service.cases import (
     MERGE_BASE,
     NOTE_PREFIX,
     CaseService,
+    decode_value,
     new_uid,
 )
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
-from cocdesk.store.connection import read, write
+from cocdesk.store import purged as purged_store
+from cocdesk.store.connection import checkpoint, read, write
 from cocdesk.vault import envelope, sealed_keys
+from cocdesk.vault.fields import open_field
 
 NOTES = "notes"  # a bundle carries a case's notes as one list
 FACTS = "facts"  # and its plain columns as one value, merged like a field
 LOGS = frozenset({NOTES, CONFLICTS})
 CARRIED = frozenset({*SEALED_KEYS, FIRST_CONTACT, *STEP_FIELDS, NOTES, CONFLICTS})
+VAULT_ID = "vault_id"  # this vault's random id, so its own timeline entries are known again
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,20 @@ class Exported:
     case_ids: list[str]
     left_out: int  # cases in the vault this member holds no key to (stepped out, or never given)
     fingerprint: str  # of the recipient's key
+
+
+@dataclass(frozen=True)
+class Received:
+    """An opened, checked bundle: nothing of it is written yet."""
+
+    bundle: bundle_format.Bundle
+    sender_key: bytes
+    fingerprint: str  # of the sender's key: what the person at the keyboard checks
+    known: bool  # this vault has exchanged cases with that key before
+
+    @property
+    def sender(self) -> str:
+        return f"{self.bundle.sender} ({self.bundle.event})"
 
 
 @dataclass
@@ -61,6 +83,7 @@ class Imported:
     updated: list[tuple[str, str]] = field(default_factory=list)
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (case here, field)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (theirs, why it was not taken in)
 
 
 class HandoffService:
@@ -89,7 +112,6 @@ class HandoffService:
     def export(self, recipient: bytes, target: Path, case_ids: list[str] | None = None) -> Exported:
         """Seal the cases (all this member holds, or those named) to `recipient`, into `target`."""
         s = self.session
-        peer = envelope.fingerprint(recipient)
         at = s.now()
         with write(self._db):
             held = [r.id for r in case_store.for_member(self._db, s.event_keys, s.member_id)]
@@ -99,25 +121,34 @@ class HandoffService:
             left_out = 0
             if case_ids is None:
                 left_out = len(case_store.all_rows(self._db, s.event_keys)) - len(held)
-            event = self._event()
-            bundled = [self._bundled(case_id, peer, event, at) for case_id in chosen]
-            payload = bundle_format.to_bytes(bundle_format.Bundle(event, s.member_name, at, bundled))
+            event, vault = self._event(), self._vault_id()
+            bundled = [self._bundled(case_id, recipient, event, vault, at) for case_id in chosen]
+            bundle = bundle_format.Bundle(event, vault, s.member_name, at, bundled)
             # Written inside the transaction: if the file cannot be written, the
             # audit entries and merge bases roll back with it.
-            write_new(target, envelope.seal("bundle", s.private_key, recipient, payload))
-        return Exported(chosen, left_out, peer)
+            write_new(
+                target, envelope.seal("bundle", s.private_key, recipient, bundle_format.to_bytes(bundle))
+            )
+        return Exported(chosen, left_out, envelope.fingerprint(recipient))
 
-    def _bundled(self, case_id: str, peer: str, event: str, at: str) -> bundle_format.BundledCase:
+    def _bundled(
+        self, case_id: str, recipient: bytes, event: str, vault: str, at: str
+    ) -> bundle_format.BundledCase:
         s = self.session
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)  # refuses a member who stepped out
+        members = {m.id: m for m in member_store.all_members(self._db)}
+        out = recused_now(s, case_id)
+        if any(members[m].key.public_key == recipient for m in out if m in members):
+            # Recusal is by keys: never hand a case to the key of someone who stepped out of it.
+            raise NotAMember(f"that key belongs to a member who stepped out of {case_id}")
         if not row.uid:
             row = replace(row, uid=new_uid())  # older cases get their uid when first handed off
         carried = _carried(values)
         carried[FACTS] = _facts(row)
         bases = _bases(values.get(MERGE_BASE))
         # What this peer now has: the base for merging what they send back.
-        bases[peer] = {name: digest(value) for name, value in carried.items() if name not in LOGS}
+        bases[recipient.hex()] = {name: digest(value) for name, value in carried.items() if name not in LOGS}
         # Not through record(): a handoff is not an edit, and must not restart the
         # case's retention clock (updated_at).
         self.cases.seal_values(case_id, s.case_key(case_id), {MERGE_BASE: bases})
@@ -126,40 +157,70 @@ class HandoffService:
         case_store.update(self._db, s.event_keys, row)
         audit.append(self._db, s.event_keys, at, s.member_id, "case.bundled", case_id)
         timeline = [
-            {"at": t.at, "who": t.who, "what": t.what, "where": event}
+            {"at": t.at, "who": t.who, "what": t.what, "where": event, "vault": vault}
             for t in self.cases.timeline_here(case_id)
         ]
         timeline += _entries(values.get(IMPORTED, []))
         timeline.sort(key=lambda t: t["at"])
         del carried[FACTS]
-        return bundle_format.BundledCase(row.uid, case_id, row.created_at, _facts(row), carried, timeline)
+        stepped_out = sorted(members[m].name for m in out if m in members)
+        return bundle_format.BundledCase(
+            row.uid, case_id, row.created_at, row.updated_at, _facts(row), carried, timeline, stepped_out
+        )
 
     # -- import ------------------------------------------------------------------------
-    def import_(self, blob: bytes) -> Imported:
-        """Open a bundle sealed to this member and merge every case in it, in one transaction."""
+    def open_(self, blob: bytes) -> Received:
+        """Open and check a bundle sealed to this member; write nothing (exit 4 if it is bad)."""
         s = self.session
         opened = envelope.open_("bundle", s.private_key, blob)
-        received = bundle_format.from_bytes(opened.payload, CARRIED)
-        peer = envelope.fingerprint(opened.sender)
-        result = Imported(received.sender, received.event, peer)
-        source = f"{received.sender}, {received.event}"
+        bundle = bundle_format.from_bytes(opened.payload, CARRIED)
+        codes = {c.code for c in s.playbook.categories}
+        actions = {a.code for a in s.playbook.actions}
+        for case in bundle.cases:
+            _check_case(case, codes, actions)
+        with read(self._db):
+            known = self._knows(opened.sender.hex())
+        return Received(bundle, opened.sender, envelope.fingerprint(opened.sender), known)
+
+    def take_in(self, received: Received) -> Imported:
+        """Merge every case of an opened bundle, in one transaction."""
+        s = self.session
+        bundle = received.bundle
+        peer = received.sender_key.hex()
+        result = Imported(bundle.sender, bundle.event, received.fingerprint)
+        source = f"{bundle.sender}, {bundle.event}"
         with write(self._db):
-            here_event = self._event()
-            for case in received.cases:
-                _check_shapes(case)
-                timeline = [t for t in case.timeline if t["where"] != here_event]
+            vault = self._vault_id()
+            touched: list[str] = []
+            for case in bundle.cases:
+                if purged_store.was_purged(self._db, s.event_keys, case.uid):
+                    result.refused.append(
+                        (case.id, "it was purged here; a purged case is not taken in again")
+                    )
+                    continue
+                # This vault's own entries come back in a bundle: they are on the timeline already.
+                timeline = [t for t in case.timeline if t["vault"] != vault]
                 row = case_store.by_uid(self._db, s.event_keys, case.uid)
                 if row is None:
-                    result.added.append((self._add(case, peer, timeline), case.id))
+                    case_id = self._add(case, peer, timeline)
+                    result.added.append((case_id, case.id))
+                    touched.append(case_id)
                     continue
-                found = self._merge(row.id, case, peer, source, received.created_at, timeline)
+                found = self._merge(row.id, case, peer, source, bundle.created_at, timeline)
                 pair = (row.id, case.id)
                 if found is None:
                     result.unchanged.append(pair)
                 else:
                     result.updated.append(pair)
                     result.conflicts += [(row.id, c.field) for c in found]
+                    touched.append(row.id)
+        if touched and any(case.stepped_out for case in bundle.cases):
+            checkpoint(self._db)  # a re-key for a recusal leaves old pages in the WAL until now
         return result
+
+    def import_(self, blob: bytes) -> Imported:
+        """Open and take in at once (for callers that already trust the file's sender)."""
+        return self.take_in(self.open_(blob))
 
     def _add(self, case: bundle_format.BundledCase, peer: str, timeline: list[dict[str, str]]) -> str:
         s = self.session
@@ -177,7 +238,8 @@ class HandoffService:
             id=case_id,
             seq=seq,
             created_at=case.created_at,
-            updated_at=s.now(),
+            # Kept from the sender: a finished case's retention clock does not restart here.
+            updated_at=case.updated_at,
             status=Status(f["status"]),
             category=f["category"],
             urgent=f["urgent"],
@@ -187,15 +249,22 @@ class HandoffService:
             uid=case.uid,
         ).with_fields(values)
         case_store.insert(self._db, keys, row)
+        stepped_out = self._named(case.stepped_out)
+        if s.member_id in stepped_out:
+            raise NotAMember(
+                f"{s.member_name} stepped out of their {case.id[:20]} (a conflict of interest): "
+                "another member should take this bundle in"
+            )
         case_key = sealed_keys.new_secret()
         for m in self.cases.recipients():
-            case_store.put_sealed_key(
-                self._db, case_id, m.id, sealed_keys.seal_to(m.key.public_key, case_id, case_key)
-            )
+            if m.id not in stepped_out:
+                sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
+                case_store.put_sealed_key(self._db, case_id, m.id, sealed)
         s.remember_case_key(case_id, case_key)
         self.cases.seal_values(case_id, case_key, values)
         self._index(case_id, values, row.category, row.urgent)
         audit.append(self._db, keys, s.now(), s.member_id, "case.imported", case_id)
+        carry_recusals_in(s, case_id, stepped_out)
         return case_id
 
     def _merge(
@@ -210,18 +279,24 @@ class HandoffService:
         """Merge one case; the new conflicts, or None when nothing changed."""
         s = self.session
         row = self.cases.row(case_id)
-        values = self.cases.values(case_id)
+        values = self.cases.values(case_id)  # refuses a member who stepped out of it here
         here = _carried(values)
         here[FACTS] = _facts(row)
         bases = _bases(values.get(MERGE_BASE))
+        trusted = peer in bases  # we sent it this case, or took the case from it
         known = tuple(_conflict(c) for c in _entries(values.get(CONFLICTS, [])))
-        merged = merge(here, {**case.fields, FACTS: case.facts}, bases.get(peer, {}), known, source, at, LOGS)
+        incoming = {**case.fields, FACTS: case.facts}
+        merged = merge(here, incoming, bases.get(peer, {}), known, source, at, LOGS, trusted)
         entries = _entries(values.get(IMPORTED, []))
         new_entries = [t for t in timeline if t not in entries]
-        if not merged.changed and merged.base == bases.get(peer, {}) and not new_entries:
+        newly_out = self._named(case.stepped_out) - recused_now(s, case_id)
+        base_moved = trusted and merged.base != bases.get(peer, {})
+        if not merged.changed and not base_moved and not new_entries and not newly_out:
             return None
-        bases[peer] = merged.base
-        write_values: dict[str, object] = {MERGE_BASE: bases}
+        write_values: dict[str, object] = {}
+        if base_moved:
+            bases[peer] = merged.base
+            write_values[MERGE_BASE] = bases
         if new_entries:
             write_values[IMPORTED] = entries + new_entries
         plain: dict[str, Any] = {}
@@ -236,14 +311,15 @@ class HandoffService:
                     next_number += 1
             elif name != CONFLICTS:
                 write_values[name] = value
-        conflicts = [c.to_data() for c in known] if (merged.conflicts or CONFLICTS in merged.take) else None
-        if conflicts is not None:
+        if merged.conflicts or CONFLICTS in merged.take:
+            kept = [c.to_data() for c in known]
             taken = merged.take.get(CONFLICTS, [])
             for c in [*(taken if isinstance(taken, list) else []), *(c.to_data() for c in merged.conflicts)]:
-                if c not in conflicts:
-                    conflicts.append(c)
-            write_values[CONFLICTS] = conflicts
-        self.cases.record(case_id, write_values, ("case.merged",), **plain)
+                if c not in kept:
+                    kept.append(c)
+            write_values[CONFLICTS] = kept
+        if write_values or plain:
+            self.cases.record(case_id, write_values, ("case.merged",), **plain)
         for conflict in merged.conflicts:
             # The field's name (never its value) says on the timeline what disagreed.
             audit.append(
@@ -256,10 +332,33 @@ class HandoffService:
                 conflict.field.encode("ascii"),
             )
         if any(k in SEALED_KEYS for k in write_values) or plain:
-            now = {**values, **write_values}
             fresh = self.cases.row(case_id)
-            self._index(case_id, now, fresh.category, fresh.urgent)
+            self._index(case_id, {**values, **write_values}, fresh.category, fresh.urgent)
+        if newly_out:
+            if s.member_id in newly_out:
+                raise NotAMember(
+                    f"{s.member_name} stepped out of {case_id} at the sender (a conflict of interest): "
+                    "another member should take this bundle in"
+                )
+            carry_recusals_in(s, case_id, newly_out)
         return list(merged.conflicts)
+
+    def _named(self, names: list[str]) -> set[int]:
+        """Members here with the names of those who stepped out there (names are all vaults share)."""
+        wanted = {n.casefold() for n in names}
+        return {m.id for m in member_store.all_members(self._db) if m.active and m.name.casefold() in wanted}
+
+    def _knows(self, peer: str) -> bool:
+        """Whether any case this member holds was exchanged with that key (read only)."""
+        s = self.session
+        for case_id, sealed in case_store.sealed_keys_for(self._db, s.member_id).items():
+            blob = case_store.fields(self._db, case_id, [MERGE_BASE]).get(MERGE_BASE)
+            if blob is None:
+                continue
+            bases = decode_value(open_field(s.open_case_key(case_id, sealed), case_id, MERGE_BASE, blob))
+            if isinstance(bases, dict) and peer in bases:
+                return True
+        return False
 
     def _index(self, case_id: str, values: dict[str, object], category: str, urgent: bool) -> None:
         keys = self.session.event_keys
@@ -268,6 +367,16 @@ class HandoffService:
 
     def _event(self) -> str:
         return meta.get(self._db, "event_name") or self.session.playbook.event_name
+
+    def _vault_id(self) -> str:
+        """This vault's random id (made on first use, under the settings' MAC)."""
+        found = meta.get(self._db, VAULT_ID)
+        if found is None:
+            meta.check(self._db, self.session.event_keys)  # never re-MAC settings edited in the file
+            found = new_uid()
+            meta.put(self._db, VAULT_ID, found)
+            meta.seal(self._db, self.session.event_keys)
+        return found
 
 
 # -- shapes ------------------------------------------------------------------------------
@@ -309,9 +418,9 @@ def _bases(value: object) -> dict[str, dict[str, str]]:
     return {str(k): dict(v) for k, v in value.items() if isinstance(v, dict)}
 
 
-def _entries(value: object) -> list[dict[str, str]]:
+def _entries(value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list):
-        raise IntegrityFailure("a sealed timeline holds the wrong shape")
+        raise IntegrityFailure("a sealed list holds the wrong shape")
     return [dict(v) for v in value if isinstance(v, dict)]
 
 
@@ -323,17 +432,34 @@ def _conflict(value: object) -> Conflict:
     )
 
 
-def _check_shapes(case: bundle_format.BundledCase) -> None:
-    """A bundled case must open here like a case written here, or nothing is written."""
+def _check_case(case: bundle_format.BundledCase, categories: set[str], actions: set[str]) -> None:
+    """A bundled case must open here like a case written here, and tell one story, or nothing is written."""
     f = case.fields
+    where = f"the bundle's case {case.id[:20]}"
+    facts = case.facts
     try:
         missing = [k for k in SEALED_KEYS if k not in f]
         if missing:
-            raise ValueError(f"missing {missing[0]}")
-        from_parts({k: f[k] for k in SEALED_KEYS}, case.facts["category"], case.facts["urgent"])
-        steps_from({k: f[k] for k in STEP_FIELDS if k in f})
-        for name in (NOTES, CONFLICTS, FIRST_CONTACT):
-            if name in f and not (isinstance(f[name], list) and all(isinstance(v, dict) for v in f[name])):
-                raise ValueError(name)
-    except (TypeError, ValueError, KeyError, AssertionError):
-        raise IntegrityFailure(f"the bundle's case {case.id[:20]} holds a field of the wrong shape") from None
+            raise ValueError
+        # The report as the command line would take it: every type and character checked.
+        report = {**{k: f[k] for k in SEALED_KEYS}, "urgent": facts["urgent"]}
+        parse_report(report, categories)
+        steps = steps_from({k: f[k] for k in STEP_FIELDS if k in f})
+    except (BadReport, TypeError, ValueError, KeyError, AssertionError):
+        raise IntegrityFailure(f"{where} holds a field of the wrong shape") from None
+    if facts["category"] and facts["category"] not in categories:
+        raise IntegrityFailure(f"{where} has a category this vault's playbook does not know")
+    if not set(facts["actions"]) <= actions:
+        raise IntegrityFailure(f"{where} has an action this vault's playbook does not know")
+    decision = steps.decision
+    # The plain outcome and actions are what the transparency report counts and the
+    # ban list reads: they must be the decision's own, never stand alone.
+    if decision is None:
+        if facts["outcome"] or facts["actions"]:
+            raise IntegrityFailure(f"{where} has actions but no decision")
+    elif facts["outcome"] != decision.outcome.value or list(facts["actions"]) != list(decision.codes):
+        raise IntegrityFailure(f"{where} has actions that differ from its decision")
+    if facts["outcome"] and facts["outcome"] not in {o.value for o in Outcome}:
+        raise IntegrityFailure(f"{where} has an unknown outcome")
+    if Status(facts["status"]) == Status.NEW:
+        raise IntegrityFailure(f"{where} was never reported")

@@ -20,6 +20,7 @@ from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
+from cocdesk.store import purged as purged_store
 from cocdesk.store import tally as tally_store
 from cocdesk.store.connection import checkpoint
 
@@ -40,6 +41,8 @@ def shred_in(session: Session, rows: Sequence[case_store.CaseRow]) -> None:
     # Same transaction as the deletes: a purged case is counted exactly once,
     # by the transparency report's kept tally, whatever moment a crash comes.
     tally_store.add_purged(db, keys, count(Counted(r.category, r.status.value, r.actions) for r in rows))
+    # A handoff bundle made before the purge must not bring the case back.
+    purged_store.add(db, keys, (r.uid for r in rows))
     _drop_own_drafts(session, {r.id for r in rows})
 
 

@@ -151,7 +151,7 @@ def _recusals(db: sqlite_utils.Database) -> None:
 def _case_uid(db: sqlite_utils.Database) -> None:
     # A case's id across vaults: C-0007 here may be C-0031 at the committee, so a
     # handoff bundle matches cases by this random id instead. Older cases have
-    # none stored and use one derived from the event key (service/handoff).
+    # none until they are first put in a bundle (service/handoff.py).
     db.table("cases").add_column("uid", str)
     db.table("cases").create_index(["uid"], unique=True)
 

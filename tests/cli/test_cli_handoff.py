@@ -37,20 +37,41 @@ def test_pubkey_prints_a_key_file_with_its_fingerprint(two: tuple[Run, Run, Path
     assert lines[1].startswith("cocdesk-public-key:") and len(lines) == 2
 
 
+def robin_key(event: Run) -> str:
+    """The fingerprint `member pubkey` shows for Robin: what the committee checks."""
+    code, out, _ = event("member", "pubkey", **as_("Robin"))
+    assert code == 0
+    return out.split("fingerprint ")[1].split()[0]
+
+
 def test_a_bundle_goes_over_and_comes_in_once(two: tuple[Run, Run, Path]) -> None:
     event, committee, tmp = two
+    sender = robin_key(event)
     code, out, err = event(
         "bundle", "export", "--to", str(tmp / "alex.pub"), "--out", str(tmp / "b.sealed"), **as_("Robin")
     )
     assert (code, err) == (0, "")
     assert out.startswith(f"wrote 1 case(s) to {tmp / 'b.sealed'}, sealed to key ")
+    before = db_bytes(committee)
     code, out, err = committee("bundle", "import", str(tmp / "b.sealed"), **ALEX)
+    assert code == 2 and one_line(err) and f"check the sender's key and add --from {sender}" in err
+    assert out == f"bundle from Robin (PyColorado 2026), key {sender} (never exchanged with before)\n"
+    assert db_bytes(committee) == before, "nothing is written before the sender is checked"
+    code, out, err = committee(
+        "bundle", "import", str(tmp / "b.sealed"), "--from", "0000-0000-0000-0000", **ALEX
+    )
+    assert code == 4 and one_line(err) and f"sealed by key {sender}, not 0000-0000-0000-0000" in err
+    assert db_bytes(committee) == before
+    code, out, err = committee("bundle", "import", str(tmp / "b.sealed"), "--from", sender, **ALEX)
     assert (code, err) == (0, "")
     assert out.splitlines()[1] == "added    C-0001  (their C-0001)"
     before = db_bytes(committee)
-    code, out, err = committee("bundle", "import", str(tmp / "b.sealed"), **ALEX)
+    code, out, err = committee("bundle", "import", str(tmp / "b.sealed"), "--from", sender, **ALEX)
     assert (code, err) == (0, "")
-    assert out.splitlines()[1:] == ["1 case(s) already up to date"]
+    assert out.splitlines() == [
+        f"bundle from Robin (PyColorado 2026), key {sender} (exchanged with before)",
+        "1 case(s) already up to date",
+    ]
     assert db_bytes(committee) == before
     code, out, _ = committee("export", "C-0001", "--format", "json", **ALEX)
     assert json.loads(out)["report"]["description"] == REPORT["description"]
@@ -109,7 +130,11 @@ def test_the_ban_list_answers_yes_or_no(two: tuple[Run, Run, Path]) -> None:
     assert (code, err) == (0, "")
     assert out == f"wrote 0 identifier(s) from 0 case(s) with a ban to {tmp / 'ban.sealed'}\n"
     code, out, err = committee("banlist", "check", "Sam", "--file", str(tmp / "ban.sealed"), **ALEX)
-    assert (code, out, err) == (0, "no: not on the ban list of PyColorado 2026\n", "")
+    assert (code, err) == (0, "")
+    assert out == (
+        "no: not on the ban list of PyColorado 2026\n"
+        f"the list was sealed by key {robin_key(event)}: check it is that team's\n"
+    )
     code, out, err = event("banlist", "check", "Sam", "--file", str(tmp / "ban.sealed"), **as_("Robin"))
     assert code == 4 and one_line(err)
 

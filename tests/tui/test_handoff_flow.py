@@ -18,7 +18,7 @@ from cocdesk.service import CaseService, Desk, Session
 from cocdesk.service.handoff import HandoffService
 from cocdesk.tui.app import CocdeskApp
 from cocdesk.tui.screens.handoff import HandoffScreen
-from cocdesk.tui.screens.modals import FormModal
+from cocdesk.tui.screens.modals import ConfirmModal, FormModal
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import sample_report
@@ -118,11 +118,20 @@ async def test_a_bundle_in_adds_its_case_to_the_queue(
 
         await press(pilot, "i")
         await answer(pilot, "~/in.sealed")
+        assert isinstance(app.screen, ConfirmModal)
+        asked = flat(app.screen.prompt)
+        fingerprint = HandoffService(committee).fingerprint()
+        assert f"Bundle from Alex (CoC Committee), key {fingerprint} (NEVER exchanged with before)." in asked
+        assert "Take in 1 case(s)?" in asked
+        await press(pilot, "y")
         shown = flat(screen_text(app))
         assert "Bundle from Alex (CoC Committee)" in shown and "Added C-0008 (their C-0001)." in shown
 
         await press(pilot, "i")
         await answer(pilot, "~/in.sealed")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "(exchanged with before)" in app.screen.prompt
+        await press(pilot, "y")
         assert "1 case(s) already up to date." in flat(screen_text(app))
 
         await press(pilot, "escape")
@@ -153,7 +162,7 @@ async def test_the_ban_list_is_written_and_a_name_checked(app: CocdeskApp, home:
         assert "with a ban" in flat(screen_text(app))  # and it is on screen
         await press(pilot, "c")
         await answer(pilot, "~/ban.sealed", "Casey Fictional")
-        assert result(app) == "No: not on the ban list of DemoCon 2026."
+        assert result(app).startswith("No: not on the ban list of DemoCon 2026. The list was sealed by key ")
         assert "No: not on the ban list of DemoCon" in flat(screen_text(app))  # a toast may cover the rest
 
 
@@ -185,6 +194,7 @@ async def test_a_conflicting_edit_shows_both_versions_on_the_case(
         await to_handoff(pilot)
         await press(pilot, "i")
         await answer(pilot, "~/back.sealed")
+        await press(pilot, "y")
         assert "C-0005: both versions of location kept (see the case)." in result(app)
         await press(pilot, "escape")
         app.clear_notifications()  # a toast would cover the timeline's last lines

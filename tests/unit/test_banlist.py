@@ -66,10 +66,12 @@ def test_next_years_lead_can_check_a_name_and_nothing_else_leaves(
     check = BanlistService(next_year).check
     blob = target.read_bytes()
     assert check(blob, "sam q banned").listed  # case and punctuation folded
-    assert check(blob, "b77").listed  # the badge
+    assert not check(blob, "b77").listed  # a badge number is this year's only: not carried on
     assert not check(blob, "Pat Warned").listed  # a warning is not a ban
     assert not check(blob, "Sam").listed  # one word of a name is not the name
-    assert check(blob, "Sam Q. Banned").event == "PyColorado 2026"
+    answer = check(blob, "Sam Q. Banned")
+    assert answer.event == "PyColorado 2026"
+    assert answer.sealed_by == HandoffService(team.sessions[LEAD]).fingerprint()
 
 
 def test_only_a_lead_or_the_chair_hands_on_the_list(team: Team, next_year: Session, tmp_path: Path) -> None:

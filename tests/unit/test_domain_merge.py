@@ -83,3 +83,20 @@ def test_no_value_from_either_side_is_lost(
     for name, ours in here.items():
         # ours is overwritten only when it was the base (unchanged here since)
         assert digest(after[name]) == digest(ours) or base.get(name) == digest(ours)
+
+
+def test_an_empty_list_of_notes_is_no_news() -> None:
+    m = merge({"notes": [{"text": "a"}]}, {"notes": []}, {}, (), SRC, AT, logs=frozenset({"notes"}))
+    assert not m.changed
+
+
+def test_an_untrusted_sender_fills_nothing_in() -> None:
+    m = merge(
+        {"a": 1}, {"a": 2, "b": 3, "notes": [{"t": 1}]}, {}, (), SRC, AT, frozenset({"notes"}), trusted=False
+    )
+    assert m.take == {}
+    assert {(c.field, repr(c.value)) for c in m.conflicts} == {
+        ("a", "2"),
+        ("b", "3"),
+        ("notes", "[{'t': 1}]"),
+    }

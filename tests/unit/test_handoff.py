@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+from nacl.public import PrivateKey
 
 from cocdesk.domain.roles import Role
 from cocdesk.errors import IntegrityFailure, NotAMember, VaultExists
 from cocdesk.exchange.bundle import parse_public_key
 from cocdesk.service import CaseService, Desk, Session, TeamService
-from cocdesk.service.access import AccessService
+from cocdesk.service.access import AccessService, recused_now
 from cocdesk.service.handoff import HandoffService
 from cocdesk.service.integrity import verify
 from cocdesk.store import cases as case_store
+from cocdesk.store import members as member_store
+from cocdesk.vault import envelope
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, sample_report
 from tests.security.test_plaintext_scan import new_marker, scan
@@ -319,3 +324,128 @@ def test_a_case_from_before_uids_gets_one_when_first_bundled(
     assert len(uid) == 32
     assert case_store.by_uid(committee.db, committee.event_keys, uid) is not None
     assert verify(session) == []
+
+
+# -- hostile bundles (someone who has your public key can seal one) -----------------------------
+def reseal(
+    blob: bytes, recipient: Session, sender: PrivateKey, change: Callable[[dict[str, Any]], None]
+) -> bytes:
+    """The bundle's payload changed by `change`, sealed again by `sender` to `recipient`."""
+    data = json.loads(envelope.open_("bundle", recipient.private_key, blob).payload)
+    change(data)
+    payload = json.dumps(data).encode("ascii")
+    return envelope.seal("bundle", sender, bytes(recipient.private_key.public_key), payload)
+
+
+def first(data: dict[str, Any]) -> dict[str, Any]:
+    return data["cases"][0]  # type: ignore[no-any-return]
+
+
+def deep(levels: int) -> object:
+    value: object = "x"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+HOSTILE: dict[str, Callable[[dict[str, Any]], None]] = {
+    "a name that is a number": lambda d: first(d)["fields"]["reported"][0].update(name=7),
+    "a time no screen can read": lambda d: first(d).update(created_at="last tuesday"),
+    "a ban without a decision": lambda d: first(d)["facts"].update(actions=["ban"], outcome="actions"),
+    "a lone surrogate": lambda d: first(d)["facts"].update(category="\ud800"),
+    "an unknown category": lambda d: first(d)["facts"].update(category="made-up"),
+    "an unknown status": lambda d: first(d)["facts"].update(status="vanished"),
+    "a case never reported": lambda d: first(d)["facts"].update(status="new"),
+    "nesting 500 deep": lambda d: first(d)["fields"].update(description=deep(500)),
+    "a field cocdesk does not know": lambda d: first(d)["fields"].update(secret_channel="x"),
+    "an older format": lambda d: d.update(format="cocdesk-bundle/1"),
+}
+
+
+@pytest.mark.parametrize("change", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_a_hostile_bundle_is_refused_whole_and_no_value_is_echoed(
+    session: Session, committee: Session, tmp_path: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = reseal(send(session, committee, tmp_path / "b.sealed"), committee, PrivateKey.generate(), change)
+    before = dump(committee)
+    with pytest.raises(IntegrityFailure) as caught:
+        HandoffService(committee).import_(blob)
+    assert "last tuesday" not in str(caught.value) and "vanished" not in str(caught.value)
+    assert dump(committee) == before
+
+
+def test_a_stranger_fills_in_nothing_of_an_existing_case(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """With a case's uid (it is plain in a stolen file), a stranger adds a note and a decision:
+    both are kept only as conflicting versions, never written into the record."""
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    blob = send(session, session, tmp_path / "mine.sealed")  # to Robin's own key: a well-formed bundle
+
+    def forge(data: dict[str, Any]) -> None:
+        first(data)["fields"]["notes"] = [{"at": "2026-05-02T15:00:00Z", "by": "Robin", "text": "forged"}]
+
+    forged = reseal(blob, session, PrivateKey.generate(), forge)
+    done = HandoffService(session).import_(forged)
+    assert done.conflicts == [(case_id, "notes")]
+    view = cases.open_case(case_id)
+    assert view.notes == ()
+    assert [k.field for k in view.conflicts] == ["notes"]
+    before = dump(session)
+    HandoffService(session).import_(forged)
+    assert dump(session) == before
+
+
+def test_a_conflict_of_interest_travels_with_the_case(team: Team, committee: Session, tmp_path: Path) -> None:
+    """Kim stepped out of the case at the event: the committee's Kim is not given it either."""
+    lead = team.sessions[LEAD]
+    case_id = team.cases(LEAD).add_report(sample_report())
+    AccessService(team.sessions["Kim"]).declare_conflict(case_id)
+    TeamService(committee).add_member("Kim", Role.RESPONDER, "kim at the committee", FAST_FOR_TESTS)
+    theirs = HandoffService(committee).import_(send(lead, committee, tmp_path / "b.sealed")).added[0][0]
+    kim_id = member_store.by_name(committee.db, "Kim")
+    assert kim_id is not None
+    assert kim_id.id in recused_now(committee, theirs)
+    assert case_store.sealed_key(committee.db, theirs, kim_id.id) is None
+    assert verify(committee) == []
+
+
+def test_a_case_is_never_handed_to_the_key_of_someone_who_stepped_out(team: Team, tmp_path: Path) -> None:
+    case_id = team.cases(LEAD).add_report(sample_report())
+    kim = team.sessions["Kim"]
+    AccessService(kim).declare_conflict(case_id)
+    before = dump(team.sessions[LEAD])
+    with pytest.raises(NotAMember, match="stepped out of"):
+        HandoffService(team.sessions[LEAD]).export(key_of(kim), tmp_path / "k.sealed", [case_id])
+    assert not (tmp_path / "k.sealed").exists()
+    assert dump(team.sessions[LEAD]) == before
+
+
+def test_a_purged_case_does_not_come_back_from_an_old_bundle(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    cases = CaseService(session)
+    case_id = cases.add_report(sample_report())
+    HandoffService(committee).import_(send(session, committee, tmp_path / "out.sealed"))
+    back = send(committee, session, tmp_path / "back.sealed")
+    cases.purge(case_id)
+    done = HandoffService(session).import_(back)
+    assert done.added == [] and [theirs for theirs, _ in done.refused] == ["C-0001"]
+    assert cases.list_cases() == []
+
+
+def test_two_laptops_of_the_same_event_keep_each_others_timeline(tmp_path: Path) -> None:
+    """Vaults are told apart by a random id, not by the event's name."""
+    made = [
+        Desk.create(tmp_path / n, "PyColorado 2026", n, f"{n} passphrase", params=FAST_FOR_TESTS)
+        for n in ("Ana", "Bo")
+    ]
+    ana, bo = (d.unlock(n, f"{n} passphrase") for d, n in zip(made, ("Ana", "Bo"), strict=True))
+    CaseService(ana).add_report(sample_report())
+    theirs = HandoffService(bo).import_(send(ana, bo, tmp_path / "x.sealed")).added[0][0]
+    whats = [(t.who, t.what) for t in CaseService(bo).open_case(theirs).timeline]
+    assert ("Ana (PyColorado 2026)", "report taken") in whats
+    for d in made:
+        d.close()

@@ -8,6 +8,7 @@ ban-list services do the work.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -21,15 +22,16 @@ from cocdesk.errors import CocdeskError
 from cocdesk.service.banlist import BanlistService
 from cocdesk.service.handoff import HandoffService, Imported
 from cocdesk.tui.literal import literal
-from cocdesk.tui.screens.modals import FormModal
+from cocdesk.tui.screens.modals import ConfirmModal, FormModal
 
 HELP = """\
 Cases leave this laptop only sealed to one person's public key.
 
 k writes your public key to a file: hand it to whoever will send you cases.
 b writes a bundle of the cases you hold (or the ones you name), sealed to the
-public key in a file you choose. i takes in a bundle sealed to you: new cases
-are added, ones already here are updated, and where both sides changed the same
+public key in a file you choose. i takes in a bundle sealed to you: first it says
+whose key sealed it (check the fingerprint with the sender); then new cases are
+added, ones already here are updated, and where both sides changed the same
 thing, both versions are kept and shown on the case. Importing twice changes
 nothing. w (a lead or the chair) writes next year's ban list: only keyed tags
 of people under a ban, sealed to next year's holder. c checks a name against a
@@ -87,13 +89,18 @@ class HandoffScreen(Screen[None]):
     def _suggest(self, name: str) -> str:
         return str(self.home / name)
 
-    def _run(self, title: str, work: object) -> None:
+    def _run(self, title: str, work: Callable[[], str]) -> None:
         """Run one service call, showing its error as a line rather than raising."""
         try:
-            said = work()  # type: ignore[operator]
+            said = work()
         except CocdeskError as exc:
             self.say(f"{title}: {exc}")
             self.app.notify(str(exc), title=title, severity="error")
+            return
+        except Exception as exc:  # noqa: BLE001 - a file from outside must not end the app
+            # No message text: it could quote what the file held.
+            self.say(f"{title}: could not be done ({type(exc).__name__}); nothing was written")
+            self.app.notify(f"could not be done ({type(exc).__name__})", title=title, severity="error")
             return
         self.say(said)
         self.app.notify(said.splitlines()[0], title=title)
@@ -160,12 +167,31 @@ class HandoffScreen(Screen[None]):
                 return
             source = _path(values[0])
 
-            def take_in() -> str:
+            def opened() -> str:
                 from cocdesk.exchange.files import read_file
 
-                return _imported(self.handoff.import_(read_file(source, "bundle")))
+                received = self.handoff.open_(read_file(source, "bundle"))
+                before = "exchanged with before" if received.known else "NEVER exchanged with before"
+                said = f"Bundle from {received.sender}, key {received.fingerprint} ({before})."
 
-            self._run("Bundle in", take_in)
+                def answered(yes: bool | None) -> None:
+                    if yes:
+                        self._run("Bundle in", lambda: _imported(self.handoff.take_in(received)))
+                    else:
+                        self.say(f"{said}\nNothing was taken in.")
+
+                # Anyone with your public key can seal a bundle to you: a person checks
+                # the sender's key before anything is written.
+                self.app.push_screen(
+                    ConfirmModal(
+                        f"{said}\n\nIs this the key you expected (compare the fingerprint with the "
+                        f"sender's)? Take in {len(received.bundle.cases)} case(s)?"
+                    ),
+                    answered,
+                )
+                return said
+
+            self._run("Bundle in", opened)
 
         self.app.push_screen(FormModal("A bundle in: sealed to you", [("Bundle file", False)]), chosen)
 
@@ -211,9 +237,12 @@ class HandoffScreen(Screen[None]):
                 from cocdesk.exchange.files import read_file
 
                 answer = self.banlist.check(read_file(source, "ban list"), name)
-                if answer.listed:
-                    return f"Yes: on the ban list of {answer.event}. Ask that team for its terms."
-                return f"No: not on the ban list of {answer.event}."
+                said = (
+                    f"Yes: on the ban list of {answer.event}. Ask that team for its terms."
+                    if answer.listed
+                    else f"No: not on the ban list of {answer.event}."
+                )
+                return f"{said}\nThe list was sealed by key {answer.sealed_by}: check it is that team's."
 
             self._run("Ban list", check)
 
