@@ -143,18 +143,26 @@ class FormModal(ModalScreen[list[str] | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[tuple[str, bool]], roles: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, bool]],
+        roles: list[str] | None = None,
+        initial: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields  # (label, secret)
         self.roles = roles
+        self.initial = initial or []  # a value to start each field with (e.g. a file name)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(literal(self.title_text, multiline=False), classes="title")
             for i, (label, secret) in enumerate(self.fields):
                 yield Label(label)
-                yield Input(password=secret, placeholder=label, id=f"form-{i}", compact=True)
+                value = self.initial[i] if i < len(self.initial) else ""
+                yield Input(value, password=secret, placeholder=label, id=f"form-{i}", compact=True)
                 if i == 0 and self.roles:
                     # Chosen before the passphrases: Enter on the last field submits.
                     yield Label("Role")

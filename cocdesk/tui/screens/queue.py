@@ -31,7 +31,8 @@ acknowledgement time; "decide" one still undecided past the decision time.
 
 Enter opens the highlighted case. n starts a new report with first contact.
 / filters as you type, across everything in the cases you may open. s changes
-the sort column; S reverses it. t opens the team.
+the sort column; S reverses it. t opens the team. r shows the transparency
+report: anonymised counts to publish.
 """
 
 COLUMNS = ("Case", "Age", "Status", "Category", "!", "Holder", "Last step", "Late")
@@ -59,6 +60,14 @@ class QueueScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type"),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("t", "team", "Team", tooltip="The team: members, roles, passphrases"),
+        # Not in the footer (it is full at 80 columns): in help (?), the palette and the README.
+        Binding(
+            "r",
+            "report",
+            "Report",
+            show=False,
+            tooltip="The transparency report: anonymised counts to publish",
+        ),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -72,6 +81,9 @@ class QueueScreen(Screen[None]):
         pass
 
     class OpenTeam(Message):
+        pass
+
+    class OpenReport(Message):
         pass
 
     def __init__(
@@ -189,6 +201,9 @@ class QueueScreen(Screen[None]):
 
     def action_team(self) -> None:
         self.post_message(self.OpenTeam())
+
+    def action_report(self) -> None:
+        self.post_message(self.OpenReport())
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
