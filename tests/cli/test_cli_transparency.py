@@ -8,6 +8,7 @@ app does. The report must then print exactly the table an event would publish.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,20 @@ def test_an_export_is_recorded_as_an_export(tmp_path: Path, monkeypatch: pytest.
     assert code == 0
     timeline = [t["what"] for t in json.loads(out)["timeline"]]
     assert timeline == ["report taken", "case exported in plaintext (a copy outside the vault)"]
+
+
+def test_a_count_edited_in_the_file_is_refused_with_exit_4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain columns carry a MAC: a category changed outside cocdesk is not published."""
+    monkeypatch.setenv("COCDESK_PASSPHRASE", PW)
+    run = Run(tmp_path / "vault", monkeypatch)
+    assert run("init", "--event", EVENT, "--member", "Robin")[0] == 0
+    assert run("add", "-", stdin=json.dumps({"description": "x", "category": "harassment"}))[0] == 0
+    db = sqlite3.connect(tmp_path / "vault" / "cocdesk.db")
+    with db:
+        db.execute("UPDATE cases SET category = 'threat' WHERE id = 'C-0001'")
+    db.close()
+    for fmt in ("md", "json"):
+        code, out, err = run("report", "transparency", "--format", fmt)
+        assert (code, out) == (4, "") and err == "cocdesk: case C-0001 was altered outside cocdesk\n"
