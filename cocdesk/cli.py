@@ -72,6 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("case", metavar="CASE")
     exp.add_argument("--format", choices=("md", "json"), default="md")
 
+    report = sub.add_parser("report", help="reports for publishing")
+    report_sub = report.add_subparsers(dest="report_kind", metavar="KIND", parser_class=_Parser)
+    report_sub.required = True
+    transparency = report_sub.add_parser(
+        "transparency", help="anonymised counts by category, status and action; never a name"
+    )
+    transparency.add_argument("--format", choices=("md", "json"), default="md")
+
     sub.add_parser("verify", help="check the audit chain and the database's integrity")
 
     backup = sub.add_parser("backup", help="write a sealed copy of the vault")
@@ -440,7 +448,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     desk, session = _unlocked(args)
     try:
         view = CaseService(session).open_case(args.case)
-        AccessService(session).record_opened(args.case)
+        AccessService(session).record_exported(args.case)
         text = (
             case_export.to_json(view)
             if args.format == "json"
@@ -448,6 +456,24 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         )
     finally:
         desk.close()
+    out.write(text if text.endswith("\n") else text + "\n")
+    return exit_codes.OK
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    from cocdesk.exchange import transparency
+    from cocdesk.service.transparency import transparency_report
+
+    desk, session = _unlocked(args)
+    try:
+        report = transparency_report(session)
+    finally:
+        desk.close()
+    text = (
+        transparency.to_json(report)
+        if args.format == "json"
+        else transparency.to_markdown(report, session.playbook)
+    )
     out.write(text if text.endswith("\n") else text + "\n")
     return exit_codes.OK
 
@@ -764,6 +790,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "add": cmd_add,
     "list": cmd_list,
     "export": cmd_export,
+    "report": cmd_report,
     "verify": cmd_verify,
     "backup": cmd_backup,
     "restore": cmd_restore,

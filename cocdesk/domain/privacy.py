@@ -95,3 +95,8 @@ def candidates(text: str) -> list[tuple[str, str]]:
             found.extend((phrase, form) for form in _forms(phrase))
     found.extend((e, e) for e in emails_in(text))
     return list(dict.fromkeys(found))
+
+
+def flagged(text: str, mentioned: set[str]) -> list[str]:
+    """The words of `text` (as written, first seen first) whose forms are among `mentioned`."""
+    return list(dict.fromkeys(phrase for phrase, form in candidates(text) if form in mentioned))

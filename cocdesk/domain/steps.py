@@ -1,7 +1,8 @@
 """The records of the procedure after intake (PROCEDURE.md §5–9).
 
 The response meeting, the decision, the talk with the reported person, the
-reporter's follow-up, an appeal and the public announcement: plain data and
+reporter's follow-up, an appeal, the public announcement and the public
+summary (the case's line in the transparency report): plain data and
 their JSON shapes. Each is sealed on its case as one field; the rules that
 judge them live in `decision.py` and `status.py`.
 """
@@ -128,6 +129,15 @@ class Announcement:
 
 
 @dataclass(frozen=True)
+class PublicSummary:
+    """One short anonymised line about the case, written by the team for the transparency report."""
+
+    text: str = ""
+    at: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class Steps:
     """Everything recorded on a case after intake; None where a step has not happened."""
 
@@ -138,10 +148,20 @@ class Steps:
     appeal: Appeal | None = None
     announcement: Announcement | None = None
     messages: tuple[tuple[str, str], ...] = ()  # (template name, text), edited by the team
+    public_summary: PublicSummary | None = None
 
 
 # The sealed field that holds each record.
-FIELDS = ("meeting", "decision", "talk", "reporter_followup", "appeal", "announcement", "messages")
+FIELDS = (
+    "meeting",
+    "decision",
+    "talk",
+    "reporter_followup",
+    "appeal",
+    "announcement",
+    "messages",
+    "public_summary",
+)
 
 
 def to_data(record: object) -> Any:
@@ -226,6 +246,10 @@ def announcement_from(data: object) -> Announcement:
     return _simple(Announcement, data)  # type: ignore[no-any-return]
 
 
+def public_summary_from(data: object) -> PublicSummary:
+    return _simple(PublicSummary, data)  # type: ignore[no-any-return]
+
+
 def steps_from(values: dict[str, object]) -> Steps:
     """The records among a case's opened fields (ValueError if one has the wrong shape)."""
     return Steps(
@@ -238,6 +262,9 @@ def steps_from(values: dict[str, object]) -> Steps:
         appeal=appeal_from(values["appeal"]) if "appeal" in values else None,
         announcement=announcement_from(values["announcement"]) if "announcement" in values else None,
         messages=messages_from(values["messages"]) if "messages" in values else (),
+        public_summary=(
+            public_summary_from(values["public_summary"]) if "public_summary" in values else None
+        ),
     )
 
 

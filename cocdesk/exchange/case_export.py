@@ -34,7 +34,7 @@ def to_json(view: CaseView) -> str:
 
 def steps_data(steps: Steps) -> dict[str, Any]:
     """The records after intake, each null until its step has happened."""
-    records = ("meeting", "decision", "talk", "reporter_followup", "appeal", "announcement")
+    records = ("meeting", "decision", "talk", "reporter_followup", "appeal", "announcement", "public_summary")
     data: dict[str, Any] = {}
     for name in records:
         record = getattr(steps, name)
@@ -200,6 +200,12 @@ def _steps_markdown(
         if n.upset_note:
             line("Note for attendees who were upset:")
             block(n.upset_note)
+    p = steps.public_summary
+    if p is not None and p.text:
+        line()
+        line("## Public summary (the case's line in the transparency report)")
+        line(f"Saved {p.at} by {p.by}.")
+        block(p.text)
     for name, text in steps.messages:
         line()
         line(f"## Message: {name}")

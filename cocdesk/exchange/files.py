@@ -1,31 +1,53 @@
-"""Writing files that leave the vault: only this user may read them, none is overwritten."""
+"""Files that leave the vault (exports, reports, bundles, keys): new files only, this user's only."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from cocdesk.errors import CocdeskError, NotFound, VaultExists
+from cocdesk.errors import CocdeskError, NotFound, UsageProblem, VaultExists
 
 
-def write_new(target: Path, data: bytes) -> None:
-    """Create `target` (0600) with `data`; refuse a name that exists or a missing folder."""
-    if not target.parent.is_dir():
-        raise NotFound(f"the folder {target.parent} does not exist")
+def target_path(typed: str) -> Path:
+    """The absolute path a typed one names (`~` is the home folder), so a message says where."""
+    if not typed.strip():
+        raise UsageProblem("give a file name")
+    return Path(os.path.abspath(os.path.expanduser(typed.strip())))
+
+
+def write_new(path: Path, data: bytes | str, before: Callable[[], None] | None = None) -> None:
+    """Write `data` (text as UTF-8) to `path`, which must not exist yet, with mode 0600.
+
+    `before` runs once the name is taken and before any byte is written: an
+    export is recorded in the audit log first, or not written at all.
+    """
+    if not path.parent.is_dir():
+        raise NotFound(f"the folder {path.parent} does not exist")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # O_EXCL: never overwrite, not even a file created a moment ago (or a symlink).
+        fd = os.open(path, flags, 0o600)
     except FileExistsError:
-        raise VaultExists(f"{target} already exists; choose a new file name") from None
+        raise VaultExists(f"{path} already exists; choose a new file name") from None
     except OSError as exc:
-        raise CocdeskError(f"cannot write {target} ({exc.strerror})") from None
+        raise CocdeskError(f"cannot write {path}: {exc.strerror or 'input/output error'}") from None
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except OSError as exc:
-        target.unlink(missing_ok=True)
-        raise CocdeskError(f"cannot write {target} ({exc.strerror})") from None
+        with os.fdopen(fd, "wb") as fh:
+            if before is not None:
+                before()
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException as exc:
+        # Half a file on disk helps nobody: the file goes with the failure.
+        with contextlib.suppress(OSError):
+            path.unlink()
+        if isinstance(exc, OSError):
+            raise CocdeskError(f"cannot write {path}: {exc.strerror or 'input/output error'}") from None
+        raise
 
 
 def read_file(source: Path, what: str, limit: int = 256 * 1024 * 1024) -> bytes:

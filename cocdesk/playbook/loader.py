@@ -56,6 +56,8 @@ class Playbook:
     source: str
     organiser_contact: str = "the conference organisers"
     templates: tuple[tuple[str, str], ...] = ()  # (name, text): messages the team adapts
+    # The transparency report shows a count from 1 to this minus one as "fewer than N"; 0 is off.
+    small_counts_below: int = 0
 
     def template(self, name: str) -> str:
         return dict(self.templates).get(name, "")
@@ -231,10 +233,18 @@ def parse_playbook(text: str, source: str) -> Playbook:
         organiser_contact=_optional_string(r, event, "organiser_contact", "event.organiser_contact")
         or "the conference organisers",
         templates=_templates(r, data),
+        small_counts_below=_small_counts(r, r.table(data, "public")),
     )
 
 
 TEMPLATE_NAMES = ("reporter", "reported", "announcement", "upset")
+
+
+def _small_counts(r: _Reader, public: dict[str, Any]) -> int:
+    """The transparency report's threshold for small counts; absent means off (0)."""
+    if "small_counts_below" not in public:
+        return 0
+    return r.integer(public, "small_counts_below", "public.small_counts_below", 0, 100)
 
 
 def _optional_string(r: _Reader, data: dict[str, Any], key: str, path: str) -> str:

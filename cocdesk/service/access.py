@@ -22,6 +22,7 @@ from cocdesk.vault import sealed_keys
 from cocdesk.vault.fields import open_field, seal_field
 
 OPENED = "case.opened"
+EXPORTED = "case.exported"  # a read too, and a plaintext copy outside the vault
 RECUSED = "case.recused"
 LIFTED = "case.recusal_lifted"
 
@@ -193,6 +194,12 @@ class AccessService:
         with write(s.db):
             audit.append(s.db, s.event_keys, s.now(), s.member_id, OPENED, case_id)
 
+    def record_exported(self, case_id: str) -> None:
+        """An export (CLI or app) is recorded before its plaintext is written anywhere."""
+        s = self.session
+        with write(s.db):
+            audit.append(s.db, s.event_keys, s.now(), s.member_id, EXPORTED, case_id)
+
     def access(self, case_id: str) -> Access:
         s = self.session
         with read(s.db):
@@ -205,7 +212,7 @@ class AccessService:
             out = sorted(names.get(m, "?") for m in recused)
             opened: dict[str, tuple[int, str]] = {}
             for e in audit.entries(s.db, case_id):
-                if e.kind == OPENED:
+                if e.kind in (OPENED, EXPORTED):
                     who = names.get(e.member_id or 0, "?")
                     count, _ = opened.get(who, (0, ""))
                     opened[who] = (count + 1, e.at)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from cocdesk.domain.decision import decision_problem
-from cocdesk.domain.privacy import candidates
+from cocdesk.domain.privacy import flagged
 from cocdesk.domain.report import Report
 from cocdesk.domain.roles import may_announce, may_handle_appeal, may_name_delegate, may_talk_to_reported
 from cocdesk.domain.status import Status
@@ -22,11 +22,13 @@ from cocdesk.domain.steps import (
     Decision,
     Meeting,
     Outcome,
+    PublicSummary,
     ReporterFollowUp,
     Steps,
     Talk,
     to_data,
 )
+from cocdesk.domain.transparency import summary_problem
 from cocdesk.errors import RuleRefused, UsageProblem
 from cocdesk.playbook import Playbook
 from cocdesk.playbook.loader import TEMPLATE_NAMES
@@ -271,7 +273,7 @@ class StepService:
 
     def privacy_flags(self, text: str) -> list[str]:
         """The words of `text` that name, or may name, someone in any case this member holds."""
-        return _flagged(text, self.cases.people_mentioned())
+        return flagged(text, self.cases.people_mentioned())
 
     def mark_ready(self, case_id: str) -> None:
         """A draft is ready only when the privacy check finds nobody in it."""
@@ -284,7 +286,7 @@ class StepService:
             ann = before.announcement
             if ann is None or not ann.draft.strip():
                 raise RuleRefused("write the announcement first")
-            flags = _flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
+            flags = flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
             if flags:
                 shown = ", ".join(flags[:5])
                 raise RuleRefused(f"the draft names or may name someone in a case: {shown}")
@@ -306,11 +308,32 @@ class StepService:
             if ann.made_at:
                 raise RuleRefused("this announcement was already made")
             # Cases may have come in since it was marked ready: check again.
-            flags = _flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
+            flags = flagged(f"{ann.draft}\n{ann.upset_note}", mentioned)
             if flags:
                 raise RuleRefused(f"the draft names or may name someone in a case: {', '.join(flags[:5])}")
             made = replace(ann, made_at=s.now(), made_by=s.member_name)
             self.cases.record(case_id, {"announcement": to_data(made)}, ("case.announced",))
+
+    def save_public_summary(self, case_id: str, text: str) -> None:
+        """Seal the case's line for the transparency report, if the privacy check finds nobody in it.
+
+        An empty text clears it. The report runs the check again when it is made:
+        a case taken later may name someone this line mentions.
+        """
+        s = self.session
+        text = text.strip()
+        problem = summary_problem(text)
+        if problem:
+            raise UsageProblem(problem)
+        mentioned = self.cases.people_mentioned()  # before the write lock (see mark_ready)
+        flags = flagged(text, mentioned)
+        if flags:
+            raise RuleRefused(f"the summary names or may name someone in a case: {', '.join(flags[:5])}")
+        with write(self._db):
+            self.cases.steps(case_id)  # only a member who holds the case writes its summary
+            self._not_recused(case_id)
+            summary = PublicSummary(text, at=s.now(), by=s.member_name)
+            self.cases.record(case_id, {"public_summary": to_data(summary)}, ("case.public_summary",))
 
     def delegates(self) -> set[int]:
         # Checked on every read, not only at unlock: an edit made meanwhile is refused.
@@ -362,10 +385,6 @@ class StepService:
         s = self.session
         if s.member_id in recused_now(s, case_id):
             raise RuleRefused("you declared a conflict of interest in this case and take no further part")
-
-
-def _flagged(text: str, mentioned: set[str]) -> list[str]:
-    return list(dict.fromkeys(phrase for phrase, form in candidates(text) if form in mentioned))
 
 
 def fill_template(playbook: Playbook, event: str, name: str, case_id: str, steps: Steps) -> str:

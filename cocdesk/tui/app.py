@@ -27,6 +27,7 @@ from cocdesk.tui.commands import CocdeskCommands
 from cocdesk.tui.literal import shown
 from cocdesk.tui.screens.case import CaseScreen
 from cocdesk.tui.screens.decision import DecisionScreen
+from cocdesk.tui.screens.export import ExportModal
 from cocdesk.tui.screens.first_contact import FirstContactScreen
 from cocdesk.tui.screens.followup import FollowUpScreen
 from cocdesk.tui.screens.intake import IntakeScreen
@@ -36,6 +37,7 @@ from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.setup import SetupScreen
 from cocdesk.tui.screens.step_form import StepForm
 from cocdesk.tui.screens.team import TeamScreen
+from cocdesk.tui.screens.transparency import TransparencyScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
 
 if TYPE_CHECKING:
@@ -548,6 +550,39 @@ class CocdeskApp(App[None]):
         if message.refused:
             self.notify(" ".join(message.refused), title="Not purged", severity="warning")
 
+    # -- the transparency report -------------------------------------------------------
+    @on(QueueScreen.OpenReport)
+    def open_report(self) -> None:
+        from cocdesk.exchange.transparency import to_markdown
+        from cocdesk.service.transparency import transparency_report
+
+        assert self.session and self.desk
+        try:
+            report = transparency_report(self.session)
+        except CocdeskError as exc:
+            self.notify(str(exc), title="No report", severity="error")
+            return
+        self.push_screen(TransparencyScreen(to_markdown(report, self.desk.playbook)))
+
+    @on(TransparencyScreen.WriteRequested)
+    def write_report(self, message: TransparencyScreen.WriteRequested) -> None:
+        from cocdesk.exchange.files import target_path, write_new
+
+        def chosen(values: list[str] | None) -> None:
+            if not values:
+                return
+            try:
+                path = target_path(values[0])
+                write_new(path, message.text)
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not written", severity="error")
+                return
+            self.notify(f"Wrote the transparency report to {path}.", title="Report")
+
+        fields = [("File (a new one: nothing is overwritten)", False)]
+        title = "Write the transparency report (Markdown) to a file"
+        self.push_screen(FormModal(title, fields, initial=["~/cocdesk-transparency.md"]), chosen)
+
     # -- the queue and first contact ---------------------------------------------------
     @on(QueueScreen.NewReport)
     def new_report(self) -> None:
@@ -681,6 +716,8 @@ class CocdeskApp(App[None]):
                 self.step_out(case_id)
             elif message.what == "lift":
                 self.lift_recusal(case_id)
+            elif message.what == "export":
+                self.export_case(case_id)
             else:
                 self.open_step(message.what, case_id)
         except CocdeskError as exc:
@@ -704,6 +741,30 @@ class CocdeskApp(App[None]):
             "is deleted at once and you cannot open it again unless a lead or the chair lifts it."
         )
         self.push_screen(ConfirmModal(prompt, "Step out", "Stay"), answered)
+
+    def export_case(self, case_id: str) -> None:
+        """Ask the format and file (the dialog warns it is plaintext), then write it, audited."""
+        from cocdesk.exchange.case_file import write_case
+        from cocdesk.exchange.files import target_path
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is None or self.session is None:
+                return
+            fmt, typed = answer
+            try:
+                path = target_path(typed)
+                write_case(self.session, case_id, fmt, path)
+            except CocdeskError as exc:
+                self.notify(str(exc), title="Not exported", severity="error")
+                return
+            self.refresh_case(case_id)
+            self.notify(
+                f"Wrote {case_id} to {path} in plaintext. Delete it once it is passed on.",
+                title="Exported",
+                severity="warning",
+            )
+
+        self.push_screen(ExportModal(case_id), chosen)
 
     def lift_recusal(self, case_id: str) -> None:
         from cocdesk.domain.roles import may_lift_recusal
@@ -850,6 +911,18 @@ class CocdeskApp(App[None]):
                     said = "Recorded: the announcement was made."
                 case "message":
                     steps.save_message(case_id, *payload)
+                case "summary":
+                    steps.save_public_summary(case_id, payload)
+                    said = "Public summary saved (sealed): the privacy check found nobody in it."
+                case "public":
+                    # The summary first: its privacy check refuses before anything is written.
+                    steps.save_public_summary(case_id, payload[1])
+                    try:
+                        steps.save_announcement(case_id, *payload[0])
+                    except CocdeskError as exc:
+                        form.show_error(f"The public summary was saved; the announcement was not: {exc}")
+                        return
+                    said = "Saved (sealed): the announcement and the public summary."
         except CocdeskError as exc:
             form.show_error(f"Not recorded: {exc}")
             # (A refused "ready" names the flagged words in its reason: not computed twice.)

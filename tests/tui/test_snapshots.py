@@ -146,9 +146,9 @@ def test_move_dialog_lists_statuses_with_reasons(shows: Shows) -> None:
 
 def test_help_dialog_on_the_queue(shows: Shows) -> None:
     """Title "Help — Queue": what the queue is for (a case stepped out of is listed last as
-    "stepped out"; P purges closed cases past retention), then Keys (enter, n, /, s, t, S, P,
-    escape, ctrl+l, ?, ctrl+p) with one line each, and "Escape closes this help." (scrolls at
-    80x24 after the first paragraphs, at 120x40 after ctrl+l)."""
+    "stepped out"; r the transparency report, h hands cases on, P purges closed cases past
+    retention), then Keys (enter, n, /, s, t, r, h, S, P, escape, ctrl+l, ?, ctrl+p) with one
+    line each, and "Escape closes this help." (scrolls at 80x24 after the first paragraphs)."""
     assert shows(unlock, keys("question_mark"))
 
 
@@ -207,7 +207,8 @@ def test_follow_up_public_tab_with_privacy_flags(shows: Shows) -> None:
     Placeholder was asked to leave.", the note for upset attendees, the amber line "Names or may
     name someone held in a case: Pat, Placeholder, Pat Placeholder", the focused "Check privacy"
     button, "Mark ready", and (Robin Lead is no chair) "Only the chair, or a delegate the chair
-    named, marks it made." instead of a "Mark as made" button."""
+    named, marks it made." instead of a "Mark as made" button; at 120x40 also the empty "Public
+    summary" line below, with its example as placeholder."""
     assert shows(demo_app.public_flagged)
 
 

@@ -30,7 +30,8 @@ talk with the reported person, the reporter, an appeal, the announcement and
 messages). m moves the case on — e.g. closes it — and says why a move is not
 possible yet. x declares your own conflict of interest: you step out, the case
 is re-keyed without you, and you can no longer open it. l (a lead or the
-chair) lifts a recusal. Escape goes back to the queue.
+chair) lifts a recusal. E (shift+e) exports the case to a file: plaintext,
+so anyone who gets the file reads the case. Escape goes back to the queue.
 """
 
 
@@ -44,6 +45,7 @@ class CaseScreen(Screen[None]):
         Binding("d", "step('decision')", "Decide", tooltip="Record the decision"),
         Binding("f", "step('followup')", "Follow-up", tooltip="Talk, reporter, appeal, public, messages"),
         Binding("m", "move", "Move", tooltip="Change the case's status"),
+        Binding("E", "step('export')", "Export…", show=False, tooltip="Write the case to a plaintext file"),
         Binding("x", "step('conflict')", "Step out", show=False, tooltip="Declare your conflict of interest"),
         Binding(
             "l", "step('lift')", "Lift a recusal", show=False, tooltip="A lead or the chair lifts a recusal"
@@ -273,4 +275,7 @@ def step_sections(view: CaseView, playbook: Playbook) -> list[tuple[str, list[st
             f"made {when(n.made_at)} by {n.made_by}" if n.made_at else ("ready" if n.ready_at else "draft")
         )
         out.append(("Announcement", [f"State: {state}.", n.draft]))
+    if st.public_summary is not None and st.public_summary.text:
+        p = st.public_summary
+        out.append(("Public summary", [p.text, f"Saved {when(p.at)} by {p.by}."]))
     return out

@@ -49,6 +49,8 @@ Public: the announcement draft and a note for attendees who were upset. "Mark
 ready" runs the privacy check: no name, badge, e-mail or other identifier held
 in any case may be in it. Only the chair, or a delegate the chair named, marks
 it made.
+The public summary is the case's one line in the transparency report; ctrl+s
+saves it only if the privacy check finds nobody in it.
 
 Messages: the playbook's messages filled from the case, to adapt. They stay in
 the app (sealed) unless you export the case.
@@ -97,6 +99,8 @@ class FollowUpScreen(StepForm):
             else (messages.get("announcement", ""), messages.get("upset", ""))
         )
         self.appeal_typed = ("", "")
+        self.summary = steps.public_summary.text if steps.public_summary else ""
+        self.summary_saved = self.summary
         if isinstance(draft, dict):
             tab = self._restore(draft, tab)
         self.tab = tab if tab in TABS else "talk"
@@ -113,6 +117,7 @@ class FollowUpScreen(StepForm):
         self.talk, self.told, self.messages = talk, told, self.messages | messages
         self.public = _pair(public)
         self.appeal_typed = _pair(appeal)
+        self.summary = str(draft.get("summary", self.summary))
         self.restored = True
         return str(draft.get("tab", tab))
 
@@ -125,6 +130,7 @@ class FollowUpScreen(StepForm):
             "public": list(state["public"]),
             "appeal": list(state["appeal"]),
             "messages": state["messages"],
+            "summary": state["summary"],
         }
 
     def compose(self) -> ComposeResult:
@@ -265,6 +271,17 @@ class FollowUpScreen(StepForm):
             yield Static(
                 Content("Only the chair, or a delegate the chair named, marks it made."), classes="muted"
             )
+        yield Label("Public summary: this case's one line in the transparency report (sealed)")
+        yield Input(
+            editable(self.summary),
+            placeholder="e.g. An attendee was warned after unwanted comments at a social event.",
+            id="public-summary",
+            compact=True,
+        )
+        yield Static(
+            Content("No name, badge, contact or place. ctrl+s saves it if the privacy check finds nobody."),
+            classes="muted",
+        )
 
     # -- what the tabs hold ------------------------------------------------------------
     def state(self) -> Any:
@@ -272,6 +289,7 @@ class FollowUpScreen(StepForm):
             "messages": dict(self.messages)
             | {self._message_name(): self.query_one("#message-text", TextArea).text},
             "appeal": self._appeal_payload(),
+            "summary": self._summary_typed(),
         }
 
     def _payload(self, tab: str) -> Any:
@@ -295,6 +313,9 @@ class FollowUpScreen(StepForm):
         draft = kept(self.query_one("#announcement", TextArea).text, self.public[0], multiline=True)
         note = kept(self.query_one("#upset-note", TextArea).text, self.public[1], multiline=True)
         return (draft, note)
+
+    def _summary_typed(self) -> str:
+        return kept(self.query_one("#public-summary", Input).value, self.summary)
 
     def _appeal_payload(self) -> tuple[str, ...]:
         first, second = self.appeal_typed
@@ -352,7 +373,15 @@ class FollowUpScreen(StepForm):
         elif tab == "messages":
             self.submit("message", (self._message_name(), self.query_one("#message-text", TextArea).text))
         elif tab == "public":
-            self.submit("announcement", self._payload("public"))
+            public, summary = self._payload("public"), self._summary_typed()
+            # Each part is saved only when it changed: a made announcement stays as it was
+            # while the summary is written, and an untouched summary is not checked again.
+            if summary == self.summary_saved:
+                self.submit("announcement", public)
+            elif public == self.public:
+                self.submit("summary", summary)
+            else:
+                self.submit("public", (public, summary))
         else:
             self.submit(tab, self._payload(tab))
 

@@ -34,8 +34,9 @@ acknowledgement time; "decide" one still undecided past the decision time.
 
 Enter opens the highlighted case. n starts a new report with first contact.
 / filters as you type, across everything in the cases you may open. s changes
-the sort column; S reverses it. t opens the team. h hands cases on: public
-keys, sealed bundles in and out, and next year's ban list.
+the sort column; S reverses it. t opens the team. r shows the transparency
+report: anonymised counts to publish. h hands cases on: public keys, sealed
+bundles in and out, and next year's ban list.
 
 A closed or referred case is kept for the playbook's retention days after its
 last update; then a line below the queue says so, and P (a lead or the chair)
@@ -68,6 +69,14 @@ class QueueScreen(Screen[None]):
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter as you type"),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("t", "team", "Team", tooltip="The team: members, roles, passphrases"),
+        # Not in the footer (it is full at 80 columns): in help (?), the palette and the README.
+        Binding(
+            "r",
+            "report",
+            "Report",
+            show=False,
+            tooltip="The transparency report: anonymised counts to publish",
+        ),
         Binding("h", "handoff", "Handoff", show=False, tooltip="Public keys, sealed bundles, the ban list"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort"),
         Binding(
@@ -92,6 +101,9 @@ class QueueScreen(Screen[None]):
         pass
 
     class OpenHandoff(Message):
+        pass
+
+    class OpenReport(Message):
         pass
 
     class PurgeExpired(Message):
@@ -239,6 +251,9 @@ class QueueScreen(Screen[None]):
 
     def action_handoff(self) -> None:
         self.post_message(self.OpenHandoff())
+
+    def action_report(self) -> None:
+        self.post_message(self.OpenReport())
 
     def action_purge(self) -> None:
         self.post_message(self.PurgeExpired())
