@@ -56,6 +56,11 @@ async def handoff(pilot: Pilot[None]) -> None:
     await press(pilot, "h")
 
 
+async def transparency(pilot: Pilot[None]) -> None:
+    await unlock(pilot)
+    await press(pilot, "r")
+
+
 # file name → the steps from start-up to the state it shows
 SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "unlock.svg": settle,
@@ -69,6 +74,7 @@ SHOTS: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
     "follow-up.svg": follow_up,
     "team.svg": team,
     "handoff.svg": handoff,
+    "transparency.svg": transparency,
 }
 
 

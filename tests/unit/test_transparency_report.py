@@ -289,3 +289,20 @@ def test_the_event_playbook_setting_is_validated_with_file_line_and_key() -> Non
         assert str(refused.value) == (
             f"e.toml, line {line}: public.small_counts_below: must be a whole number from 0 to 100"
         )
+
+
+def test_no_version_of_a_summary_reaches_any_file_in_the_clear(team: Team) -> None:
+    """SECURITY.md battery 3 for the public summary: three edits, the db, -wal and -shm scanned."""
+    from pathlib import Path
+
+    from tests.security.test_plaintext_scan import files_under, scan
+
+    session = team.sessions[LEAD]
+    case_id = team.cases(LEAD).add_report(sample_report())
+    markers = {new_marker(): f"summary v{n}" for n in range(3)}
+    for marker in markers:
+        team.steps(LEAD).save_public_summary(case_id, f"A warning was given {marker}.")
+    folder = Path(session.db.conn.execute("PRAGMA database_list").fetchone()[2]).parent
+    found = files_under(folder)
+    assert any(p.name.endswith("-wal") for p in found)
+    assert scan(found, markers) == []
