@@ -102,8 +102,9 @@ class HandoffScreen(Screen[None]):
             self.say(f"{title}: could not be done ({type(exc).__name__}); nothing was written")
             self.app.notify(f"could not be done ({type(exc).__name__})", title=title, severity="error")
             return
-        self.say(said)
-        self.app.notify(said.splitlines()[0], title=title)
+        if said:
+            self.say(said)
+            self.app.notify(said.splitlines()[0], title=title)
 
     # -- actions -------------------------------------------------------------------------
     def action_public_key(self) -> None:
@@ -189,7 +190,8 @@ class HandoffScreen(Screen[None]):
                     ),
                     answered,
                 )
-                return said
+                self.say(said)
+                return ""  # nothing to announce yet: the dialog asks first
 
             self._run("Bundle in", opened)
 
