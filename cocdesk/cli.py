@@ -555,7 +555,7 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.retention import cases_phrase
     from cocdesk.domain.roles import may_purge
     from cocdesk.errors import RuleRefused
-    from cocdesk.service.retention import BACKUPS_STILL_HOLD, RetainedCase, RetentionService
+    from cocdesk.service.retention import BACKUPS_STILL_HOLD, NOT_YET_CLEAN, RetainedCase, RetentionService
 
     if args.list and (args.case or args.yes):
         raise UsageProblem("--list only lists: give no CASE and no --yes with it")
@@ -604,6 +604,8 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{case_id} purged", file=out)
     if outcome.purged:
         print(f"note: {BACKUPS_STILL_HOLD}", file=out)
+    if not outcome.compacted:
+        print(f"note: {NOT_YET_CLEAN}", file=out)
     if args.case and outcome.refused:
         raise outcome.refused[0][1]
     for case_id, error in outcome.refused:

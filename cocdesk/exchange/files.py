@@ -14,6 +14,8 @@ def target_path(typed: str) -> Path:
     """The absolute path a typed one names (`~` is the home folder), so a message says where."""
     if not typed.strip():
         raise UsageProblem("give a file name")
+    if "\0" in typed:
+        raise UsageProblem("the file name holds a NUL character, which no file name can")
     return Path(os.path.abspath(os.path.expanduser(typed.strip())))
 
 
@@ -23,6 +25,8 @@ def write_new(path: Path, data: bytes | str, before: Callable[[], None] | None =
     `before` runs once the name is taken and before any byte is written: an
     export is recorded in the audit log first, or not written at all.
     """
+    if "\0" in str(path):
+        raise UsageProblem("the file name holds a NUL character, which no file name can")
     if not path.parent.is_dir():
         raise NotFound(f"the folder {path.parent} does not exist")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -52,6 +56,8 @@ def write_new(path: Path, data: bytes | str, before: Callable[[], None] | None =
 
 def read_file(source: Path, what: str, limit: int = 256 * 1024 * 1024) -> bytes:
     """The bytes of a file handed to cocdesk, with one clear line when it cannot be read."""
+    if "\0" in str(source):
+        raise UsageProblem("the file name holds a NUL character, which no file name can")
     try:
         size = source.stat().st_size
         if size > limit:

@@ -51,6 +51,7 @@ class Desk:
             migrate(db)
             desk = cls(db, path, clock)
             desk.checkpoint()
+            desk.finish_compaction()
             return desk
         except DAMAGE as exc:
             db.close()
@@ -188,6 +189,19 @@ class Desk:
         """Fold the WAL into the file (on open and lock): it holds old page images till then."""
         with contextlib.suppress(sqlite3.Error):
             checkpoint(self.db, wait=False)
+
+    def finish_compaction(self) -> None:
+        """A purge that found the file busy left its pages behind: rebuild the file now, if free."""
+        if meta.get(self.db, meta.COMPACT_PENDING) is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            if not checkpoint(self.db, wait=False):
+                return
+            self.db.execute("VACUUM")
+            if checkpoint(self.db, wait=False):
+                with write(self.db):
+                    self.db.execute("DELETE FROM meta WHERE key = ?", [meta.COMPACT_PENDING])
+                checkpoint(self.db, wait=False)
 
     def close(self) -> None:
         close_database(self.db)

@@ -34,23 +34,27 @@ class DraftService:
         # Not the shared event key: a draft is this member's alone until saved.
         return member_subkey(bytes(self.session.private_key), self.key_label)
 
-    def _ad(self, at: str) -> bytes:
-        # The time is bound in too: every stored byte of the draft row is authenticated.
-        return self.label + str(self.session.member_id).encode() + b"|" + at.encode()
+    def _ad(self, at: str, case_id: str | None) -> bytes:
+        # The time and the case are bound in too: every stored byte of the draft row is
+        # authenticated (drafts from before the case column have none, as they were sealed).
+        ad = self.label + str(self.session.member_id).encode() + b"|" + at.encode()
+        return ad + b"|case|" + case_id.encode("utf-8") if case_id else ad
 
     def save(self, state: dict[str, Any]) -> None:
         raw = json.dumps(state, ensure_ascii=True).encode("ascii")
         at = self.session.now()
-        sealed = aead.seal(self._key(), raw, self._ad(at))
+        # Plain, so a purge of the case finds and deletes this draft whoever wrote it.
+        case_id = state.get("case_id") if isinstance(state.get("case_id"), str) else None
+        sealed = aead.seal(self._key(), raw, self._ad(at, case_id))
         with write(self.session.db):
-            draft_store.put(self.session.db, self.session.member_id, at, sealed, self.table)
+            draft_store.put(self.session.db, self.session.member_id, at, sealed, self.table, case_id)
 
     def load(self) -> dict[str, Any] | None:
         found = draft_store.get(self.session.db, self.session.member_id, self.table)
         if found is None:
             return None
-        at, sealed = found
-        raw = aead.open_(self._key(), sealed, self._ad(at), self.what)
+        at, sealed, case_id = found
+        raw = aead.open_(self._key(), sealed, self._ad(at, case_id), self.what)
         try:
             value = json.loads(raw.decode("ascii"))
         except (UnicodeDecodeError, json.JSONDecodeError):

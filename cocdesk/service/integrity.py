@@ -5,17 +5,54 @@ from __future__ import annotations
 import sqlite3
 
 from cocdesk.domain.text import visible
-from cocdesk.errors import CocdeskError
+from cocdesk.errors import CocdeskError, IntegrityFailure
 from cocdesk.service.cases import CaseService
 from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
+from cocdesk.store import purged as purged_store
+from cocdesk.store import tally as tally_store
 from cocdesk.store.schema import schema_problems
 
 CREATED = ("case.reported", "case.imported")  # taken here, or from a handoff bundle
 PURGED = "case.purged"
+
+
+def record_problems(session: Session, log: list[audit.AuditEntry], present: list[str]) -> list[str]:
+    """Cases and counts that disagree with the keyed audit log (which cannot be edited unseen).
+
+    A case deleted in the file, one added there, and older settings copied back
+    over a purge's kept counts (their MAC is valid, but stale) all show up here.
+    """
+    created = {e.case_id for e in log if e.kind in CREATED and e.case_id}
+    purged = {e.case_id for e in log if e.kind == PURGED and e.case_id}
+    created -= purged
+    # Against every row present, checked or not: an altered case is one problem, not two.
+    on_file = set(present)
+    problems = [f"{c}: recorded in the audit log but missing" for c in sorted(created - on_file)]
+    problems += [f"{c}: present but never recorded in the audit log" for c in sorted(on_file - created)]
+    try:
+        counted = tally_store.purged(session.db).total
+        tags = len(purged_store.tags(session.db))
+    except CocdeskError as exc:
+        return [*problems, str(exc)]
+    if counted != len(purged) or tags > len(purged):
+        problems.append(
+            f"the kept counts of purged cases ({counted}) disagree with the audit log's "
+            f"{len(purged)} purge(s): the vault's settings were replaced with older ones"
+        )
+    return problems
+
+
+def check_records(session: Session) -> None:
+    """Raise IntegrityFailure if any case or count disagrees with the audit log (for reports)."""
+    db = session.db
+    present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
+    problems = record_problems(session, audit.entries(db), present)
+    if problems:
+        raise IntegrityFailure(problems[0])
 
 
 def verify(session: Session) -> list[str]:
@@ -63,12 +100,7 @@ def verify(session: Session) -> list[str]:
 
     log = audit.entries(db)
     problems.extend(_membership_problems(session, log))
-    created = {e.case_id for e in log if e.kind in CREATED and e.case_id}
-    created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
-    # Against every row present, checked or not: an altered case is one problem, not two.
-    on_file = set(present)
-    problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - on_file))
-    problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(on_file - created))
+    problems.extend(record_problems(session, log, present))
 
     # Open everything this member may open: a damaged sealed value, a missing
     # field or a blind-index tag that no longer matches the names shows up here.

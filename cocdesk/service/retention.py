@@ -45,6 +45,14 @@ class RetainedCase:
 class PurgeOutcome:
     purged: tuple[str, ...]
     refused: tuple[tuple[str, CocdeskError], ...]  # (case id, why it was not purged)
+    compacted: bool = True  # False: another program had the file open; its old pages wait
+
+
+# Said when a purge could not rebuild the file (another program reading it).
+NOT_YET_CLEAN = (
+    "another program has the vault open, so the purged cases' old (sealed) pages are still "
+    "in the file: close it; the next time cocdesk opens the vault alone it finishes the job"
+)
 
 
 def parse_stamp(text: str) -> datetime:
@@ -119,8 +127,8 @@ class RetentionService:
                 rows.append(row)
             shred_in(s, rows)
         purged = tuple(r.id for r in rows)
-        after_shred(s, purged)
-        return PurgeOutcome(purged, tuple(refused))
+        clean = after_shred(s, purged)
+        return PurgeOutcome(purged, tuple(refused), clean)
 
     def _expired_rows(self) -> list[case_store.CaseRow]:
         s = self.session

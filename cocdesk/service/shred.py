@@ -10,6 +10,7 @@ and the free pages hold the deleted rows' old images until then.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Collection, Sequence
 
 import sqlite_utils
@@ -20,11 +21,13 @@ from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
+from cocdesk.store import drafts as draft_store
 from cocdesk.store import purged as purged_store
 from cocdesk.store import tally as tally_store
-from cocdesk.store.connection import checkpoint
+from cocdesk.store.connection import checkpoint, write
 
 PURGED = "case.purged"
+COMPACT_PENDING = meta.COMPACT_PENDING
 
 
 def shred_in(session: Session, rows: Sequence[case_store.CaseRow]) -> None:
@@ -43,27 +46,46 @@ def shred_in(session: Session, rows: Sequence[case_store.CaseRow]) -> None:
     tally_store.add_purged(db, keys, count(Counted(r.category, r.status.value, r.actions) for r in rows))
     # A handoff bundle made before the purge must not bring the case back.
     purged_store.add(db, keys, (r.uid for r in rows))
+    # Every member's draft about these cases, by the case id kept beside it; the
+    # purging member's own older drafts (from before that column) are opened to check.
+    draft_store.delete_for_cases(db, [r.id for r in rows])
     _drop_own_drafts(session, {r.id for r in rows})
 
 
-def after_shred(session: Session, case_ids: Collection[str]) -> None:
-    """After the commit: forget the keys, then rebuild the file without the deleted rows' pages."""
+def after_shred(session: Session, case_ids: Collection[str]) -> bool:
+    """After the commit: forget the keys, then rebuild the file without the deleted rows' pages.
+
+    True when the file is clean. False when another program holds the vault open
+    (its reads pin the old pages): the purge stands, the vault is marked, and the
+    next open with nobody else on it finishes the job (Desk.open).
+    """
     for case_id in case_ids:
         session.forget_case_key(case_id)
-    if case_ids:
-        compact(session.db)
+    if not case_ids:
+        return True
+    clean = compact(session.db)
+    if not clean:
+        with contextlib.suppress(sqlite3.Error), write(session.db):
+            meta.put(session.db, COMPACT_PENDING, "1")
+    return clean
 
 
-def compact(db: sqlite_utils.Database) -> None:
-    """Checkpoint(TRUNCATE), VACUUM, checkpoint(TRUNCATE) again.
+def compact(db: sqlite_utils.Database) -> bool:
+    """Checkpoint(TRUNCATE), VACUUM, checkpoint(TRUNCATE) again; True if all of it was done.
 
     secure_delete zeroed the freed pages in the main file; the WAL still holds
     their old images until a checkpoint, and VACUUM rebuilds the file without
     them (its own writes pass through the WAL, hence the second checkpoint).
+    Best effort: the data is already gone from every table, so a busy file is
+    said, never raised.
     """
-    checkpoint(db)
-    db.execute("VACUUM")
-    checkpoint(db)
+    try:
+        if not checkpoint(db):
+            return False
+        db.execute("VACUUM")
+        return checkpoint(db)
+    except sqlite3.Error:
+        return False
 
 
 def _drop_own_drafts(session: Session, case_ids: set[str]) -> None:

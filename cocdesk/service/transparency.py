@@ -15,6 +15,7 @@ from cocdesk.domain.tally import Counted, count
 from cocdesk.domain.transparency import TransparencyReport
 from cocdesk.errors import IntegrityFailure
 from cocdesk.service.cases import CaseService, decode_value
+from cocdesk.service.integrity import check_records
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
@@ -31,6 +32,9 @@ def transparency_report(session: Session) -> TransparencyReport:
     s = session
     db, keys = s.db, s.event_keys
     with read(db):  # one consistent state: counts, summaries and the names they are checked against
+        # A published count must not quietly lose a case deleted in the file, or a purge
+        # undone by older settings copied back: the keyed audit log says what there was.
+        check_records(s)
         mentioned = CaseService(s).people_mentioned()
         rows = case_store.all_rows(db, keys)
         meta.check(db, keys)  # the purged tally lives in the settings, under their MAC

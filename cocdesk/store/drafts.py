@@ -14,19 +14,36 @@ def _table(table: str) -> str:
 
 
 def put(
-    db: sqlite_utils.Database, member_id: int, updated_at: str, sealed: bytes, table: str = "drafts"
+    db: sqlite_utils.Database,
+    member_id: int,
+    updated_at: str,
+    sealed: bytes,
+    table: str = "drafts",
+    case_id: str | None = None,
 ) -> None:
     db.table(_table(table)).upsert(
-        {"member_id": member_id, "updated_at": updated_at, "sealed": sealed}, pk="member_id"
+        {"member_id": member_id, "updated_at": updated_at, "sealed": sealed, "case_id": case_id},
+        pk="member_id",
     )
 
 
-def get(db: sqlite_utils.Database, member_id: int, table: str = "drafts") -> tuple[str, bytes] | None:
-    """The draft's time and sealed blob, if the member has one."""
+def get(
+    db: sqlite_utils.Database, member_id: int, table: str = "drafts"
+) -> tuple[str, bytes, str | None] | None:
+    """The draft's time, sealed blob and the case it is about (if any), if the member has one."""
     row = db.execute(
-        f"SELECT updated_at, sealed FROM {_table(table)} WHERE member_id = ?", [member_id]
+        f"SELECT updated_at, sealed, case_id FROM {_table(table)} WHERE member_id = ?", [member_id]
     ).fetchone()
-    return (str(row[0]), bytes(row[1])) if row else None
+    return (str(row[0]), bytes(row[1]), None if row[2] is None else str(row[2])) if row else None
+
+
+def delete_for_cases(db: sqlite_utils.Database, case_ids: list[str]) -> None:
+    """Every member's drafts about these cases (a purge: sealed or not, nothing of them stays)."""
+    if not case_ids:
+        return
+    marks = ",".join("?" * len(case_ids))
+    for table in sorted(TABLES):
+        db.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", case_ids)
 
 
 def delete(db: sqlite_utils.Database, member_id: int, table: str = "drafts") -> None:

@@ -14,8 +14,12 @@ from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
 
 MAC_KEY = "meta_mac"
+# Set when a purge could not rebuild the file (another program had it open): the next
+# open finishes it. Unsealed: opening must read it without a key, and a forged one
+# only causes a harmless VACUUM.
+COMPACT_PENDING = "compact_pending"
 # The audit head carries its own MAC (see audit.py) and changes with every entry.
-UNSEALED = frozenset({MAC_KEY, "audit_head"})
+UNSEALED = frozenset({MAC_KEY, "audit_head", COMPACT_PENDING})
 
 
 def get(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:

@@ -156,6 +156,14 @@ def _case_uid(db: sqlite_utils.Database) -> None:
     db.table("cases").create_index(["uid"], unique=True)
 
 
+@migrations(name="0009_draft_case")
+def _draft_case(db: sqlite_utils.Database) -> None:
+    # Which case a draft is about (plain, like every case id), so purging a case
+    # deletes every member's sealed draft of it, not only the purging member's.
+    db.table("drafts").add_column("case_id", str)
+    db.table("step_drafts").add_column("case_id", str)
+
+
 def expected_schema() -> set[tuple[str, str, str, str]]:
     """(type, name, table, sql) of every table and index a fresh vault has."""
     fresh = scratch_database()

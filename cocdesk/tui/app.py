@@ -515,7 +515,7 @@ class CocdeskApp(App[None]):
     @work(thread=True, exclusive=True, group="purge", exit_on_error=False, description="purge")
     def purge_job(self, case_ids: list[str]) -> None:
         """VACUUM rewrites the whole file: in a thread, on its own connection."""
-        from cocdesk.service.retention import RetentionService
+        from cocdesk.service.retention import NOT_YET_CLEAN, RetentionService
 
         session = self.session
         if session is None:
@@ -526,7 +526,12 @@ class CocdeskApp(App[None]):
         except CocdeskError as exc:
             self.post_message(self.PurgeDone((), (), str(exc)))
             return
+        except Exception as exc:  # noqa: BLE001 - a worker that dies says nothing: say it here
+            self.post_message(self.PurgeDone((), (), f"the purge stopped ({type(exc).__name__})"))
+            return
         refused = tuple(f"{case_id}: {error}" for case_id, error in outcome.refused)
+        if not outcome.compacted:
+            refused += (NOT_YET_CLEAN,)
         self.post_message(self.PurgeDone(outcome.purged, refused))
 
     @on(PurgeDone)

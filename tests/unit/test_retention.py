@@ -220,6 +220,34 @@ def test_the_purging_members_draft_of_a_purged_case_goes_with_it(vault: Vault) -
     assert drafts.load() is None
 
 
+def test_every_members_draft_of_a_purged_case_goes_with_it(vault: Vault) -> None:
+    """Jo's and Kim's drafts are sealed to them alone: the purge finds them by case id, not by key."""
+    case_id, other = vault.closed(), vault.closed()
+    DraftService(vault.jo, "step").save({"case_id": case_id, "what": "meeting", "state": {"n": "x"}})
+    DraftService(vault.kim, "intake").save({"case_id": case_id, "fields": {}})
+    DraftService(vault.kim, "step").save({"case_id": other, "what": "followup", "state": {}})
+    vault.clock.now = START + timedelta(days=DAYS + 1)
+    vault.retention().purge([case_id], only_expired=True)
+    db = vault.lead.db
+    left = [
+        tuple(r) for t in ("drafts", "step_drafts") for r in db.execute(f"SELECT member_id, case_id FROM {t}")
+    ]
+    assert left == [(vault.kim.member_id, other)]
+    assert DraftService(vault.kim, "step").load() == {"case_id": other, "what": "followup", "state": {}}
+
+
+def test_a_drafts_case_id_changed_in_the_file_does_not_open(vault: Vault) -> None:
+    from cocdesk.errors import IntegrityFailure
+
+    case_id = vault.closed()
+    drafts = DraftService(vault.jo, "step")
+    drafts.save({"case_id": case_id, "what": "meeting", "state": {}})
+    with vault.lead.db.conn:
+        vault.lead.db.execute("UPDATE step_drafts SET case_id = 'C-9999'")
+    with pytest.raises(IntegrityFailure):
+        drafts.load()
+
+
 # -- refusals ----------------------------------------------------------------------------------------
 def dump(session: Session) -> dict[str, list[tuple[object, ...]]]:
     tables = ("cases", "case_fields", "case_keys", "blind_index", "audit", "meta", "recusals")
@@ -268,3 +296,37 @@ def test_an_unknown_case_is_refused_by_name(vault: Vault) -> None:
     assert (case_id, str(error), type(error)) == ("C-0099", "there is no case C-0099", NotFound)
     with pytest.raises(NotFound, match="^there is no case C-0099$"):
         vault.retention().check("C-0099")
+
+
+def test_a_purge_with_the_file_held_open_says_so_and_the_next_lone_open_finishes_it(vault: Vault) -> None:
+    """Another program reading pins the old pages: the purge stands, says the file is not yet
+    clean, and the next open with nobody else on the vault rebuilds it."""
+    import sqlite3
+
+    from cocdesk.service.retention import NOT_YET_CLEAN  # noqa: F401 (the words the CLI prints)
+    from cocdesk.store import meta
+
+    case_id = vault.closed()
+    db = vault.lead.db
+    blobs = [
+        bytes(r[0]) for r in db.execute("SELECT ciphertext FROM case_fields WHERE case_id = ?", [case_id])
+    ]
+    path = Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM cases").fetchone()
+    vault.clock.now = START + timedelta(days=DAYS + 1)
+    outcome = vault.retention().purge([case_id], only_expired=True)
+    assert outcome.purged == (case_id,) and not outcome.compacted
+    assert meta.get(db, meta.COMPACT_PENDING) == "1"
+    reader.rollback()
+    reader.close()
+    vault.desk.close()
+    again = Desk.open(path.parent)
+    try:
+        assert meta.get(again.db, meta.COMPACT_PENDING) is None
+        on_disk = b"".join(p.read_bytes() for p in path.parent.iterdir() if p.is_file())
+        assert not any(b in on_disk for b in blobs)
+        assert verify(again.unlock(LEAD, LEAD_PASSPHRASE)) == []
+    finally:
+        again.close()

@@ -32,6 +32,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         "0006_step_drafts",
         "0007_recusals",
         "0008_case_uid",
+        "0009_draft_case",
     ]
     assert {"meta", "members", "cases", "case_keys", "case_fields", "blind_index", "audit", "drafts"} <= set(
         db.table_names()

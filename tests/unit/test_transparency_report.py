@@ -127,15 +127,37 @@ def test_every_case_counts_once_by_category_and_status_and_once_per_action(team:
 def test_the_purged_tally_is_added_to_the_live_cases(session: Session) -> None:
     from cocdesk.service import CaseService
 
-    CaseService(session).add_report(sample_report())
+    cases = CaseService(session)
+    for category in ("harassment", "threat"):
+        cases.purge(cases.add_report(sample_report(category=category)))
+    cases.add_report(sample_report())
+    report = transparency_report(session)
+    assert report.tally == Tally(3, {"harassment": 2, "threat": 1}, {"reported": 3}, {})
+
+
+def test_counts_that_disagree_with_the_audit_log_stop_the_report(session: Session) -> None:
+    """Older settings copied back over a purge (a valid MAC, but stale) are caught by the log."""
+    from cocdesk.errors import IntegrityFailure
+
     with write(session.db):
         tally_store.add_purged(
-            session.db,
-            session.event_keys,
-            Tally(2, {"harassment": 1, "threat": 1}, {"closed": 2}, {"ban": 1}),
+            session.db, session.event_keys, Tally(2, {"harassment": 2}, {"closed": 2}, {"ban": 1})
         )
-    report = transparency_report(session)
-    assert report.tally == Tally(3, {"harassment": 2, "threat": 1}, {"closed": 2, "reported": 1}, {"ban": 1})
+    with pytest.raises(IntegrityFailure, match="disagree with the audit log's 0 purge"):
+        transparency_report(session)
+
+
+def test_a_case_deleted_in_the_file_stops_the_report(session: Session) -> None:
+    from cocdesk.errors import IntegrityFailure
+    from cocdesk.service import CaseService
+
+    gone = CaseService(session).add_report(sample_report())
+    with session.db.conn:
+        for table in ("case_fields", "blind_index", "case_keys"):
+            session.db.execute(f"DELETE FROM {table} WHERE case_id = ?", [gone])
+        session.db.execute("DELETE FROM cases WHERE id = ?", [gone])
+    with pytest.raises(IntegrityFailure, match="recorded in the audit log but missing"):
+        transparency_report(session)
 
 
 def test_making_the_report_is_in_the_audit_log(session: Session) -> None:
