@@ -12,6 +12,7 @@ test a list of names against every case).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from cocdesk.domain.identifiers import emails_in, normalise_badge, normalise_name
 
@@ -63,11 +64,20 @@ COMMON = frozenset(
     )
 )
 WORD = re.compile(r"\S+")
+POSSESSIVE = re.compile(r"['\u2019\u02bc]s\b", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """One spelling for the check: accents dropped ("José" is "Jose"), possessives too
+    ("Smith's talk" names Smith). Applied to the names and to the draft alike."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return POSSESSIVE.sub("", bare)
 
 
 def mention_values(name: str = "", badge: str = "", *details: str) -> list[str]:
     """The normalised strings under which one person is indexed for the privacy check."""
     found: list[str] = []
+    name, badge, details = fold(name), fold(badge), tuple(fold(d) for d in details)
     full = normalise_name(name)
     if full:
         found.append(full)
@@ -92,7 +102,7 @@ def candidates(text: str) -> list[tuple[str, str]]:
     for size in range(1, LONGEST_RUN + 1):
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start : start + size])
-            found.extend((phrase, form) for form in _forms(phrase))
+            found.extend((phrase, form) for form in _forms(fold(phrase)))
     found.extend((e, e) for e in emails_in(text))
     return list(dict.fromkeys(found))
 

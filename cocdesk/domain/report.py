@@ -81,6 +81,7 @@ class Report:
             values += mention_values(p.name, p.badge, p.affiliation, p.appearance)
         for w in self.witnesses:
             values += mention_values(w.name, "", w.contact)
+        values += mention_values("", "", self.location)  # where it happened, as a whole
         return [(MENTION, v) for v in dict.fromkeys(values)]
 
 

@@ -34,6 +34,26 @@ def shown(count: int, below: int) -> int | str:
     return count
 
 
+WITHHELD = "withheld"
+
+
+def published(counts: dict[str, int], below: int, sums_to_total: bool) -> dict[str, int | str]:
+    """One table's counts as published.
+
+    A count of 1 to below-1 reads "fewer than N". In a table whose counts add up
+    to the published total (categories, statuses), one hidden count could be
+    worked out by subtraction, so the smallest count still shown is withheld
+    too (secondary suppression, as statistics offices do).
+    """
+    shown_counts: dict[str, int | str] = {code: shown(n, below) for code, n in counts.items()}
+    hidden = [code for code, n in counts.items() if 0 < n < below]
+    if sums_to_total and hidden:
+        visible_counts = sorted((n, code) for code, n in counts.items() if n >= below)
+        if visible_counts:
+            shown_counts[visible_counts[0][1]] = WITHHELD
+    return shown_counts
+
+
 @dataclass(frozen=True)
 class TransparencyReport:
     event: str
@@ -46,6 +66,12 @@ class TransparencyReport:
     def count(self, value: int) -> int | str:
         return shown(value, self.small_counts_below)
 
+    def table(self, part: str) -> dict[str, int | str]:
+        """One of by_category, by_status, by_action as published (see `published`)."""
+        counts = dict(getattr(self.tally, part))
+        # A case counts once by category and once by status; it may take several actions.
+        return published(counts, self.small_counts_below, part != "by_action")
+
     def to_data(self) -> dict[str, Any]:
         """The published JSON (DESIGN.md): event, total and the three counts by code, sorted."""
         data = self.tally.to_data()
@@ -53,7 +79,7 @@ class TransparencyReport:
             "event": self.event,
             "total": self.count(data["total"]),
             **{
-                part: {code: self.count(n) for code, n in data[part].items()}
+                part: dict(sorted(self.table(part).items()))
                 for part in ("by_category", "by_status", "by_action")
             },
         }

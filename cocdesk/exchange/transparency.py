@@ -35,14 +35,16 @@ def to_markdown(report: TransparencyReport, playbook: Playbook) -> str:
         out += [
             "",
             f'Counts from 1 to {below - 1} are shown as "fewer than {below}", '
-            "so that a small number cannot point at anyone.",
+            "so that a small number cannot point at anyone; where the other counts of a "
+            "table would give one away by subtraction, the smallest of them is withheld too.",
         ]
 
+    by_category, by_status, by_action = (report.table(p) for p in ("by_category", "by_status", "by_action"))
     out += ["", "## By category", ""]
     categories = _ordered(tally.by_category, playbook.category_codes)
     out += _table(
         ("Category", "Code", "Reports"),
-        [(_category_label(code, playbook), f"`{code}`", report.count(n)) for code, n in categories],
+        [(_category_label(code, playbook), f"`{code}`", by_category[code]) for code, _ in categories],
         "No reports.",
     )
 
@@ -50,7 +52,7 @@ def to_markdown(report: TransparencyReport, playbook: Playbook) -> str:
     statuses = _ordered(tally.by_status, [s.value for s in Status])
     out += _table(
         ("Status", "Reports"),
-        [(code.replace("_", " ").capitalize(), report.count(n)) for code, n in statuses],
+        [(code.replace("_", " ").capitalize(), by_status[code]) for code, _ in statuses],
         "No reports.",
     )
 
@@ -58,7 +60,7 @@ def to_markdown(report: TransparencyReport, playbook: Playbook) -> str:
     actions = _ordered(tally.by_action, playbook.action_codes)
     out += _table(
         ("Action", "Code", "Reports"),
-        [(playbook.action_label(code), f"`{code}`", report.count(n)) for code, n in actions],
+        [(playbook.action_label(code), f"`{code}`", by_action[code]) for code, _ in actions],
         "No actions taken.",
     )
 

@@ -435,7 +435,8 @@ def _steps(case_id: str, values: dict[str, object]) -> Steps:
         raise IntegrityFailure(f"{case_id} holds a step record of the wrong shape") from None
 
 
-PEOPLE_FIELDS = ("reporter", "reported", "witnesses")
+# The people of a case, and where it happened: a public text names neither.
+PEOPLE_FIELDS = ("reporter", "reported", "witnesses", "location")
 
 
 def _subject(entry: audit.AuditEntry, names: dict[int, str]) -> str:
@@ -447,7 +448,7 @@ def _subject(entry: audit.AuditEntry, names: dict[int, str]) -> str:
 
 
 def _mentioned(people: dict[str, object]) -> list[str]:
-    """Mention values of the reporter, reported people and witnesses of one case."""
+    """Mention values of the reporter, reported people and witnesses of one case, and its place."""
 
     def text(record: object, key: str) -> str:
         value = record.get(key, "") if isinstance(record, dict) else ""
@@ -461,6 +462,9 @@ def _mentioned(people: dict[str, object]) -> list[str]:
         )
     for w in _as_list(people.get("witnesses", [])):
         found += mention_values(text(w, "name"), "", text(w, "contact"))
+    location = people.get("location")
+    if isinstance(location, str):
+        found += mention_values("", "", location)  # the whole place ("Hallway B"), not each word
     return found
 
 

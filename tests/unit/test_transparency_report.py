@@ -283,7 +283,8 @@ def test_markdown_has_the_labels_codes_and_the_small_counts_note(team: Team) -> 
     text = to_markdown(report, playbook)
     assert text.startswith("# Transparency report: PyColorado 2026\n\nReports received: 4\n")
     assert 'Counts from 1 to 2 are shown as "fewer than 3"' in text
-    assert "| Harassment, intimidation, stalking | `harassment` | 3 |" in text
+    # 4 reports, 1 threat hidden: 4 - 3 would give it away, so harassment's 3 is withheld too.
+    assert "| Harassment, intimidation, stalking | `harassment` | withheld |" in text
     assert "| Threats or violence | `threat` | fewer than 3 |" in text
     assert "| Reported | 4 |" in text
     assert "No actions taken." in text and "No summaries were written." in text
@@ -328,3 +329,16 @@ def test_no_version_of_a_summary_reaches_any_file_in_the_clear(team: Team) -> No
     found = files_under(folder)
     assert any(p.name.endswith("-wal") for p in found)
     assert scan(found, markers) == []
+
+
+def test_a_hidden_count_cannot_be_worked_out_by_subtraction() -> None:
+    from cocdesk.domain.transparency import WITHHELD, published
+
+    table = published({"harassment": 5, "threat": 1, "other": 0}, 3, sums_to_total=True)
+    assert table == {"harassment": WITHHELD, "threat": "fewer than 3", "other": 0}
+    # Nothing hidden, nothing withheld; and actions (not adding up to the total) only hide.
+    assert published({"harassment": 5, "threat": 4}, 3, sums_to_total=True) == {"harassment": 5, "threat": 4}
+    assert published({"ban": 1, "warning": 7}, 3, sums_to_total=False) == {
+        "ban": "fewer than 3",
+        "warning": 7,
+    }
