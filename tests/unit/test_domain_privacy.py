@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cocdesk.domain.privacy import COMMON, LONGEST_RUN, MENTION, candidates, flagged, mention_values
+from cocdesk.domain.privacy import COMMON, LONGEST_RUN, MENTION, candidates, mention_values
 from cocdesk.domain.report import Report, ReportedPerson, Reporter, Witness
 
 
