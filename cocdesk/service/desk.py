@@ -19,6 +19,7 @@ from cocdesk.store import audit, meta
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, close_database, open_database, write
 from cocdesk.store.schema import is_initialised, migrate
+from cocdesk.store.vault_lock import VaultLock
 from cocdesk.vault import kdf, member_keys, sealed_keys
 from cocdesk.vault.keyed_hash import EventKeys
 
@@ -28,10 +29,13 @@ EVENT_LABEL = "event"
 class Desk:
     """One opened vault file. Holds no secrets until `unlock` returns a Session."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, path: Path, clock: Clock = utc_now, lock: VaultLock | None = None
+    ) -> None:
         self.db = db
         self.path = path
         self.clock = clock
+        self._lock = lock  # held while open: a restore waits for every cocdesk to close
         self.playbook = self._load_playbook()
 
     # -- opening and creating -------------------------------------------------
@@ -40,24 +44,35 @@ class Desk:
         return database_path(folder).exists()
 
     @classmethod
-    def open(cls, folder: Path, clock: Clock = utc_now) -> Desk:
+    def open(cls, folder: Path, clock: Clock = utc_now, hold_lock: bool = True) -> Desk:
+        """Open the vault in `folder`; `hold_lock=False` only for a restore that holds it alone."""
         path = database_path(folder)
         if not path.exists():
             raise NotFound(f"no vault in {folder} (create one with `cocdesk init`)")
-        db = _open(path)
+        lock = VaultLock(folder, alone=False) if hold_lock else None
+        try:
+            db = _open(path)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         try:
             if not is_initialised(db):
                 raise IntegrityFailure(f"{path} is not a cocdesk vault")
             migrate(db)
-            desk = cls(db, path, clock)
+            desk = cls(db, path, clock, lock)
             desk.checkpoint()
             desk.finish_compaction()
             return desk
         except DAMAGE as exc:
             db.close()
+            if lock is not None:
+                lock.release()
             raise IntegrityFailure(f"{path} is damaged ({type(exc).__name__})") from None
         except BaseException:
             db.close()
+            if lock is not None:
+                lock.release()
             raise
 
     @classmethod
@@ -109,7 +124,7 @@ class Desk:
                 meta.seal(db, keys)
                 audit.append(db, keys, at, 1, "vault.created")
                 audit.append(db, keys, at, 1, "member.added")
-            return cls(db, path, clock)
+            return cls(db, path, clock, VaultLock(folder, alone=False))
         except BaseException:
             # A vault is made whole or not at all: no half-made file is left to be
             # mistaken for a vault ("already exists", "not a cocdesk vault").
@@ -205,6 +220,9 @@ class Desk:
 
     def close(self) -> None:
         close_database(self.db)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
 # What a damaged file raises from SQLite or sqlite-utils: invalid UTF-8 in the schema

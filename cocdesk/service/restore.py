@@ -34,6 +34,7 @@ from cocdesk.service.session import Session
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
 from cocdesk.store.connection import write
+from cocdesk.store.vault_lock import VaultLock
 
 RESTORED = "vault.restored"
 ASIDE = ".before-restore"
@@ -112,6 +113,9 @@ def _install(staged: Path, target: Path, aside: Path, member: str, passphrase: s
     """Move the current vault aside, put the checked copy in its place, verify, then drop the old."""
     moved: list[tuple[Path, Path]] = []
     installed = False
+    # Alone: an app or command with the vault open would go on saving into the file
+    # we move aside, and those saves would be lost. Refused before anything moves.
+    alone = VaultLock(target.parent, alone=True)
     try:
         # The database first, then its -wal and -shm: they belong to it and go with it.
         for now, then in zip(_family(target), _family(aside), strict=True):
@@ -122,7 +126,7 @@ def _install(staged: Path, target: Path, aside: Path, member: str, passphrase: s
         installed = True
         os.chmod(target, 0o600)
         _sync(target.parent)
-        desk = _open(target.parent, "the restored vault cannot be opened")
+        desk = _open(target.parent, "the restored vault cannot be opened", hold_lock=False)
         try:
             _unlocked_and_verified(desk, member, passphrase, "the restored vault").lock()
         finally:
@@ -134,15 +138,17 @@ def _install(staged: Path, target: Path, aside: Path, member: str, passphrase: s
         for now, then in reversed(moved):
             os.rename(then, now)
         _sync(target.parent)
+        alone.release()
         raise
     for _, then in moved:
         then.unlink(missing_ok=True)
     _sync(target.parent)
+    alone.release()
 
 
-def _open(folder: Path, said: str, clock: Clock = utc_now) -> Desk:
+def _open(folder: Path, said: str, clock: Clock = utc_now, hold_lock: bool = True) -> Desk:
     try:
-        return Desk.open(folder, clock)
+        return Desk.open(folder, clock, hold_lock=hold_lock)
     except (IntegrityFailure, NotFound):
         # Not Desk's own words: they name the private copy, not the file the user gave.
         raise IntegrityFailure(f"{said}; the vault was not changed") from None

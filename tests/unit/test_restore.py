@@ -26,9 +26,13 @@ def as_lead(names: list[str]) -> tuple[str, str]:
     return LEAD, LEAD_PASSPHRASE
 
 
+LOCK = "cocdesk.lock"  # the empty file every cocdesk that opens the vault holds a flock on
+
+
 def files(folder: Path) -> dict[str, bytes]:
-    """Every file in the folder (and below), by relative path, with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file in the folder (and below) but the lock file, by relative path, with its bytes."""
+    found = (p for p in sorted(folder.rglob("*")) if p.is_file() and p.name != LOCK)
+    return {str(p.relative_to(folder)): p.read_bytes() for p in found}
 
 
 def case_ids(folder: Path) -> list[str]:
@@ -65,7 +69,7 @@ def test_a_restore_brings_back_the_backup_and_the_later_change_is_gone(saved: Pa
     assert asked == [BackupInfo("PyColorado 2026", 1, "2026-05-02T15:00:00Z", replaces=True)]
     assert case_ids(vault_dir) == ["C-0001"]
     # Only the vault is left: no copy aside, no private staging folder.
-    assert sorted(os.listdir(vault_dir)) == ["cocdesk.db"]
+    assert sorted(os.listdir(vault_dir)) == ["cocdesk.db", LOCK]
     assert stat.S_IMODE((vault_dir / "cocdesk.db").stat().st_mode) == 0o600
     desk = Desk.open(vault_dir)
     try:
@@ -190,7 +194,7 @@ def test_the_old_vaults_wal_is_never_applied_to_the_restored_one(
     crashed_copy(desk, vault_dir, crashed)
     desk.close()
     restore(crashed, saved, as_lead)
-    assert sorted(os.listdir(crashed)) == ["cocdesk.db"]
+    assert sorted(os.listdir(crashed)) == ["cocdesk.db", LOCK]
     assert case_ids(crashed) == ["C-0001"]
 
 
@@ -234,3 +238,19 @@ def test_a_copy_left_aside_by_an_interrupted_restore_is_never_overwritten(
 def test_the_vault_itself_is_not_a_backup(saved: Path, vault_dir: Path) -> None:
     with pytest.raises(CocdeskError, match="is the vault itself, not a backup"):
         restore(vault_dir, vault_dir / "cocdesk.db", as_lead)
+
+
+def test_a_vault_open_in_the_app_or_a_command_is_not_restored_over(saved: Path, vault_dir: Path) -> None:
+    """Its saves would go to the file moved aside and be lost: refused before anything moves."""
+    from cocdesk.errors import UsageProblem
+
+    holder = Desk.open(vault_dir, clock=lambda: FROZEN)
+    try:
+        before = files(vault_dir)
+        with pytest.raises(UsageProblem, match="the vault is open in cocdesk .*close it first"):
+            restore(vault_dir, saved, as_lead)
+        assert files(vault_dir) == before
+    finally:
+        holder.close()
+    restore(vault_dir, saved, as_lead)
+    assert case_ids(vault_dir) == ["C-0001"]
