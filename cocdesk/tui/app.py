@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -312,13 +313,19 @@ class CocdeskApp(App[None]):
     @on(QueueScreen.OpenHandoff)
     def open_handoff(self) -> None:
         from cocdesk.service.banlist import BanlistService
+        from cocdesk.service.copies import backup
         from cocdesk.service.handoff import HandoffService
         from cocdesk.tui.screens.handoff import HandoffScreen
 
-        assert self.session
+        assert self.session and self.desk
         try:
             self.push_screen(
-                HandoffScreen(HandoffService(self.session), BanlistService(self.session), Path.home())
+                HandoffScreen(
+                    HandoffService(self.session),
+                    BanlistService(self.session),
+                    Path.home(),
+                    partial(backup, self.desk, self.session),
+                )
             )
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot hand cases on", severity="error")

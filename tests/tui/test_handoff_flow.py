@@ -205,3 +205,27 @@ async def test_a_conflicting_edit_shows_both_versions_on_the_case(
         assert "• location, from Alex, CoC Committee at" in shown
         assert "[bold]Hall C[/], by the stairs" in shown  # literally, never as markup
         assert "a bundle's edit of location disagreed with" in shown  # (a scrollbar may split the line)
+
+
+async def test_a_sealed_backup_of_the_vault_from_the_app(app: CocdeskApp, home: Path) -> None:
+    from cocdesk import demo
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await to_handoff(pilot)
+        await press(pilot, "v")
+        assert app.screen.query_one("#form-0").value == str(home / "cocdesk-backup.db")  # type: ignore[attr-defined]
+        await answer(pilot, "~/stick.db")
+        assert result(app).startswith(f"Wrote a sealed backup to {home / 'stick.db'}.")
+        await press(pilot, "v")
+        await answer(pilot, "~/stick.db")
+        assert "already exists; choose a new file name" in result(app)
+    raw = (home / "stick.db").read_bytes()
+    assert b"Casey Fictional" not in raw and (home / "stick.db").stat().st_mode & 0o777 == 0o600
+    restored = home / "restored"
+    restored.mkdir()
+    (restored / "cocdesk.db").write_bytes(raw)
+    desk = Desk.open(restored)
+    try:
+        assert len(CaseService(desk.unlock("Robin Lead", demo.PASSPHRASE)).list_cases()) == 7
+    finally:
+        desk.close()

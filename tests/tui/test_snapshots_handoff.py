@@ -22,8 +22,8 @@ def steady(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_handoff_screen(shows: Shows) -> None:
-    """Header "DemoCon 2026 · Robin Lead (lead)"; title "Handing cases on"; five lines, one per
-    key: k your public key…, b a bundle out…, i a bundle in… (twice changes nothing), w next
+    """Header "DemoCon 2026 · Robin Lead (lead)"; title "Handing cases on"; six lines, one per
+    key: v a backup of the whole vault…, k your public key…, b a bundle out…, i a bundle in… (twice changes nothing), w next
     year's ban list… (a lead or the chair), c check a name…; then "Your public key's
     fingerprint: a4e9-0395-aa4b-2d9b" and nothing below it; footer k My key, b Bundle out,
     i Bundle in, w Ban list, c Check name, esc Back."""

@@ -25,7 +25,8 @@ from cocdesk.tui.literal import literal
 from cocdesk.tui.screens.modals import ConfirmModal, FormModal
 
 HELP = """\
-Cases leave this laptop only sealed to one person's public key.
+Cases leave this laptop only sealed to one person's public key, or in a backup
+sealed as the vault is (v).
 
 k writes your public key to a file: hand it to whoever will send you cases.
 b writes a bundle of the cases you hold (or the ones you name), sealed to the
@@ -39,6 +40,7 @@ ban list sealed to you: yes or no, nothing more.
 """
 
 EXPLAIN = (
+    "v  a backup of the whole vault, sealed as it is (VACUUM INTO)\n"
     "k  your public key, to a file for whoever will send you cases\n"
     "b  a bundle out: the cases you hold, sealed to someone's public key\n"
     "i  a bundle in: merge one sealed to you (twice changes nothing)\n"
@@ -51,6 +53,8 @@ class HandoffScreen(Screen[None]):
     HELP = HELP
     PALETTE_AREA = "handoff"
     BINDINGS = [
+        # Not in the footer (full at 80 columns): listed on the screen, in help and the palette.
+        Binding("v", "backup", "Backup", show=False, tooltip="A sealed copy of the whole vault"),
         Binding("k", "public_key", "My key", tooltip="Write your public key to a file"),
         Binding("b", "bundle_out", "Bundle out", tooltip="Seal cases to someone's public key"),
         Binding("i", "bundle_in", "Bundle in", tooltip="Merge a bundle sealed to you"),
@@ -59,11 +63,18 @@ class HandoffScreen(Screen[None]):
         Binding("escape", "back", "Back", tooltip="Back to the queue"),
     ]
 
-    def __init__(self, handoff: HandoffService, banlist: BanlistService, home: Path) -> None:
+    def __init__(
+        self,
+        handoff: HandoffService,
+        banlist: BanlistService,
+        home: Path,
+        backup: Callable[[Path], None],
+    ) -> None:
         super().__init__()
         self.handoff = handoff
         self.banlist = banlist
         self.home = home  # where suggested file names point
+        self.backup = backup  # writes a sealed copy of the vault (service/copies.py)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -107,6 +118,29 @@ class HandoffScreen(Screen[None]):
             self.app.notify(said.splitlines()[0], title=title)
 
     # -- actions -------------------------------------------------------------------------
+    def action_backup(self) -> None:
+        def chosen(values: list[str] | None) -> None:
+            if values:
+                target = _path(values[0])
+
+                def write() -> str:
+                    self.backup(target)
+                    return (
+                        f"Wrote a sealed backup to {target}. It opens only with a member's "
+                        "passphrase; delete it with the retention days, as the cases go."
+                    )
+
+                self._run("Backup", write)
+
+        self.app.push_screen(
+            FormModal(
+                "A sealed backup of the whole vault",
+                [("File (a new one)", False)],
+                initial=[self._suggest("cocdesk-backup.db")],
+            ),
+            chosen,
+        )
+
     def action_public_key(self) -> None:
         me = self.handoff.session.member_name
 
