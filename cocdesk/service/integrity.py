@@ -44,9 +44,12 @@ def verify(session: Session) -> list[str]:
         recusals.check_all(db, session.event_keys)
     except CocdeskError as exc:
         problems.append(str(exc))
+    names: dict[int, str] | None = None  # read once for every case's timeline, once all are checked
     try:
-        for member in member_store.all_members(db):
+        team = member_store.all_members(db)
+        for member in team:
             member_store.check_mac(db, session.event_keys, member)
+        names = {m.id: m.name for m in team}
     except CocdeskError as exc:
         problems.append(str(exc))
 
@@ -74,11 +77,12 @@ def verify(session: Session) -> list[str]:
     # field or a blind-index tag that no longer matches the names shows up here.
     cases = CaseService(session)
     keys = session.event_keys
+    held = case_store.sealed_keys_for(db, session.member_id)
     for case_id in rows:
-        if case_store.sealed_key(db, case_id, session.member_id) is None:
+        if case_id not in held:
             continue  # not this member's to open (a recused member's verify skips it)
         try:
-            view = cases.open_case(case_id)
+            view = cases.open_case(case_id, names)
         except CocdeskError as exc:
             problems.append(str(exc))
             continue
@@ -113,8 +117,9 @@ def _membership_problems(session: Session, log: list[audit.AuditEntry]) -> list[
                 elif e.kind == "case.recusal_lifted":
                     declared.setdefault(e.case_id, set()).discard(subject)
         present = {str(r[0]) for r in session.db.execute("SELECT id FROM cases")}
+        recorded_all = recusals.by_case(session.db, session.event_keys)
         for case_id in sorted(present):
-            recorded = recusals.for_case(session.db, session.event_keys, case_id)
+            recorded = recorded_all.get(case_id, set())
             if recorded != declared.get(case_id, set()):
                 problems.append(f"{case_id}: its recusal records differ from the audit log")
     except CocdeskError as exc:

@@ -16,8 +16,11 @@ def _table(table: str) -> str:
 def put(
     db: sqlite_utils.Database, member_id: int, updated_at: str, sealed: bytes, table: str = "drafts"
 ) -> None:
-    db.table(_table(table)).upsert(
-        {"member_id": member_id, "updated_at": updated_at, "sealed": sealed}, pk="member_id"
+    # Plain SQL: sqlite-utils' table.upsert introspects the schema on every call.
+    db.execute(
+        f"INSERT INTO {_table(table)} (member_id, updated_at, sealed) VALUES (?, ?, ?) "
+        "ON CONFLICT(member_id) DO UPDATE SET updated_at = excluded.updated_at, sealed = excluded.sealed",
+        [member_id, updated_at, sealed],
     )
 
 
