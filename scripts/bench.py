@@ -648,7 +648,9 @@ async def unlock_in_app(pilot: Pilot[Any], frames: FrameClock, into: Timings) ->
 
 async def time_filter(pilot: Pilot[Any], frames: FrameClock, result: InProcess, keys: str) -> None:
     """Open the filter, wait for the search text, then time each key to its frames."""
-    from textual.widgets import DataTable, Input
+    from textual.widgets import Input
+
+    from cocdesk.tui.widgets.queue_table import QueueTable
 
     app = pilot.app
     started = time.perf_counter()
@@ -659,7 +661,7 @@ async def time_filter(pilot: Pilot[Any], frames: FrameClock, result: InProcess, 
     box = app.screen.query_one("#queue-filter", Input)
     # A cursor blink is a frame of its own, which would end up counted as the key's.
     box.cursor_blink = False
-    table = app.screen.query_one(DataTable)
+    table = app.screen.query_one(QueueTable)
     for key in keys:
         started = time.perf_counter()
         await pilot.press(key)
