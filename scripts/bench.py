@@ -411,6 +411,11 @@ def child_env() -> dict[str, str]:
     # Never the insecure test KDF, and nothing that redirects Textual.
     for name in ("COCDESK_INSECURE_FAST_KDF", "TEXTUAL", "TEXTUAL_DEVTOOLS_PORT", "NO_COLOR"):
         env.pop(name, None)
+    # An installed cocdesk runs from bytecode (pip compiles it, as it did Textual's):
+    # with PYTHONDONTWRITEBYTECODE set, an editable checkout recompiled every module
+    # on every start (app.py alone: 7 ms), a cost the bare reference never pays.
+    # The untimed first start of each kind writes the bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
