@@ -325,14 +325,17 @@ class CaseService:
             rows = case_store.for_member(self._db, self.session.event_keys, self.session.member_id)
         return [_summary(r, names) for r in rows]
 
-    def open_case(self, case_id: str, names: dict[int, str] | None = None) -> CaseView:
+    def open_case(
+        self, case_id: str, names: dict[int, str] | None = None, row: case_store.CaseRow | None = None
+    ) -> CaseView:
         """Decrypt one case in full, with its timeline (one consistent read).
 
-        `names` (member id -> name, each record MAC-checked by the caller) spares one
-        who opens every case, as verify does, reading the team once per case.
+        `names` (member id -> name, each record MAC-checked by the caller) and `row`
+        (the case's record, MAC-checked, read in the caller's same read transaction)
+        spare one who opens every case, as verify does, reading them again per case.
         """
         with read(self._db):
-            return self._open_case(case_id, names)
+            return self._open_case(case_id, names, row)
 
     def values(self, case_id: str, row: case_store.CaseRow | None = None) -> dict[str, object]:
         """Every sealed field of the case, decrypted, by field name (inside a read or write)."""
@@ -342,8 +345,10 @@ class CaseService:
         case_store.check_manifest(row, blobs)
         return {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
 
-    def _open_case(self, case_id: str, names: dict[int, str] | None = None) -> CaseView:
-        row = self.row(case_id)
+    def _open_case(
+        self, case_id: str, names: dict[int, str] | None = None, row: case_store.CaseRow | None = None
+    ) -> CaseView:
+        row = self.row(case_id) if row is None else row
         values = self.values(case_id, row)
         values.pop(MERGE_BASE, None)
         imported = [_imported(v) for v in _as_list(values.pop(IMPORTED, []))]

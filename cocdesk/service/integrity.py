@@ -12,6 +12,7 @@ from cocdesk.service.session import Session
 from cocdesk.store import audit, meta, recusals
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
+from cocdesk.store.connection import read
 from cocdesk.store.schema import schema_problems
 
 CREATED = ("case.reported", "case.imported")  # taken here, or from a handoff bundle
@@ -53,42 +54,47 @@ def verify(session: Session) -> list[str]:
     except CocdeskError as exc:
         problems.append(str(exc))
 
-    rows: dict[str, case_store.CaseRow] = {}
-    present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
-    for case_id in present:
-        try:
-            row = case_store.get(db, session.event_keys, str(case_id))
-        except CocdeskError as exc:
-            problems.append(str(exc))
-            continue
-        if row is not None:
-            rows[row.id] = row
+    # The cases in one read transaction: each record is read once and handed to
+    # open_case, and another cocdesk saving meanwhile (WAL) cannot make the record and
+    # its fields disagree.
+    with read(db):
+        rows: dict[str, case_store.CaseRow] = {}
+        present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
+        for case_id in present:
+            try:
+                row = case_store.get(db, session.event_keys, str(case_id))
+            except CocdeskError as exc:
+                problems.append(str(exc))
+                continue
+            if row is not None:
+                rows[row.id] = row
 
-    log = audit.entries(db)
-    problems.extend(_membership_problems(session, log))
-    created = {e.case_id for e in log if e.kind in CREATED and e.case_id}
-    created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
-    # Against every row present, checked or not: an altered case is one problem, not two.
-    on_file = set(present)
-    problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - on_file))
-    problems.extend(f"{c}: present but never recorded in the audit log" for c in sorted(on_file - created))
+        log = audit.entries(db)
+        problems.extend(_membership_problems(session, log))
+        created = {e.case_id for e in log if e.kind in CREATED and e.case_id}
+        created -= {e.case_id for e in log if e.kind == PURGED and e.case_id}
+        # Against every row present, checked or not: an altered case is one problem, not two.
+        on_file = set(present)
+        problems.extend(f"{c}: recorded in the audit log but missing" for c in sorted(created - on_file))
+        unrecorded = sorted(on_file - created)
+        problems.extend(f"{c}: present but never recorded in the audit log" for c in unrecorded)
 
-    # Open everything this member may open: a damaged sealed value, a missing
-    # field or a blind-index tag that no longer matches the names shows up here.
-    cases = CaseService(session)
-    keys = session.event_keys
-    held = case_store.sealed_keys_for(db, session.member_id)
-    for case_id in rows:
-        if case_id not in held:
-            continue  # not this member's to open (a recused member's verify skips it)
-        try:
-            view = cases.open_case(case_id, names)
-        except CocdeskError as exc:
-            problems.append(str(exc))
-            continue
-        expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
-        if case_store.tags(db, case_id) != expected:
-            problems.append(f"{case_id}: its blind-index entries were altered")
+        # Open everything this member may open: a damaged sealed value, a missing
+        # field or a blind-index tag that no longer matches the names shows up here.
+        cases = CaseService(session)
+        keys = session.event_keys
+        held = case_store.sealed_keys_for(db, session.member_id)
+        for case_id in rows:
+            if case_id not in held:
+                continue  # not this member's to open (a recused member's verify skips it)
+            try:
+                view = cases.open_case(case_id, names, rows[case_id])
+            except CocdeskError as exc:
+                problems.append(str(exc))
+                continue
+            expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
+            if case_store.tags(db, case_id) != expected:
+                problems.append(f"{case_id}: its blind-index entries were altered")
     for kind in ("intake", "step"):
         try:
             DraftService(session, kind).load()
