@@ -35,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sub.add_parser("demo", help="open the app on a throwaway vault of fictional cases")
+    demo = sub.add_parser("demo", help="open the app on a throwaway vault of fictional cases")
+    demo.add_argument(
+        "--cases", type=int, metavar="N", help="how many fictional cases (default: seven stories)"
+    )
 
     init = sub.add_parser("init", help="create a vault non-interactively")
     init.add_argument("--event", required=True, help="the event's name")
@@ -779,7 +782,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     folder = Path(tempfile.mkdtemp(prefix="cocdesk-demo-"))
     try:
         print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
-        demo.build(folder, params=demo.DEMO_KDF).close()
+        demo.build(folder, params=demo.DEMO_KDF, cases=args.cases).close()
         app = make_app(folder, demo_passphrase=demo.PASSPHRASE)
         app.run()
     finally:

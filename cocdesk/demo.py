@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from cocdesk.service.cases import Tick
 from cocdesk.service.clock import Clock, stamp, utc_now
 from cocdesk.service.session import Session
 from cocdesk.service.steps import StepService
+from cocdesk.store.connection import write
 from cocdesk.vault.kdf import PRODUCTION, KdfParams
 
 PASSPHRASE = "demo"
@@ -206,8 +208,54 @@ def _carry(lead: Session, chair: Session, case_id: str, stage: str, moment: dict
     )
 
 
-def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) -> Desk:
-    """Create the demo vault in `folder` (which must not hold one) and fill it."""
+# The words of the generated cases (`--cases N`): every name and place made up.
+FIRST = ("Alex", "Sam", "Jordan", "Casey", "Morgan", "Taylor", "Drew", "Jamie", "Lee", "Robin", "Avery")
+LAST = ("Example", "Sample", "Placeholder", "Fictional", "Mock", "Trial", "Invented", "Demo")
+PLACES = ("Room A", "Room B", "Hallway B", "Main hall", "Sponsor hall", "Registration", "Social venue")
+LOOKS = ("orange beanie", "grey hoodie", "green jacket", "red scarf", "blue cap", "yellow lanyard")
+DEEDS = (
+    "kept interrupting the speaker and made comments about women in compilers",
+    "followed me between sessions and waited outside the bathroom",
+    "put an arm around me twice after I said no",
+    "showed an unrelated sexual image on a slide",
+    "shouted over the panel Q&A for ten minutes",
+    "made jokes about accents at the registration desk",
+    "took photos of attendees without asking",
+)
+BATCH = 500  # generated cases per transaction: one fsync each, not one per case
+
+
+def fictional_report(rng: random.Random, categories: tuple[str, ...]) -> Report:
+    """A made-up report, varied enough that the queue's filter narrows as one types."""
+    place, look = rng.choice(PLACES), rng.choice(LOOKS)
+    return Report(
+        description=f"Someone in a {look} {rng.choice(DEEDS)} near {place}.",
+        taken_by=rng.choice((LEAD, "Kim Responder")),
+        reporter=Reporter(name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", contact="someone@example.org"),
+        incident_at=rng.choice(("Friday", "Saturday", "Sunday")) + " afternoon",
+        location=place,
+        category=rng.choice(categories),
+        reported=(
+            ReportedPerson(
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                badge=f"A-{rng.randint(1000, 9999)}",
+                appearance=look,
+            ),
+        ),
+        witnesses=(Witness(name=f"{rng.choice(FIRST)} {rng.choice(LAST)}"),),
+        urgent=rng.random() < 0.05,
+    )
+
+
+def build(
+    folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION, cases: int | None = None
+) -> Desk:
+    """Create the demo vault in `folder` (which must not hold one) and fill it.
+
+    `cases`: how many in all (default: the seven stories). Beyond the stories, made-up
+    reports dated over the 60 days before them, sealed like any other, written
+    `BATCH` to a transaction so 5,000 take seconds; time and memory grow linearly.
+    """
     moment = {"at": now()}
 
     def clock() -> datetime:
@@ -219,14 +267,16 @@ def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) ->
     TeamService(session).add_member("Kim Responder", Role.RESPONDER, PASSPHRASE, params)
     TeamService(session).add_member("Avery Chair", Role.CHAIR, PASSPHRASE, params)
     chair = desk.unlock("Avery Chair", PASSPHRASE)
-    cases = CaseService(session)
-    for hours, report, note, stage in CASES:
+    service = CaseService(session)
+    total = len(CASES) if cases is None else max(cases, 0)
+    _generate(service, desk, moment, now() - timedelta(days=70), max(total - len(CASES), 0))
+    for hours, report, note, stage in CASES[:total]:
         moment["at"] = now() - timedelta(hours=hours)
         ticks = tuple(Tick(item, stamp(moment["at"])) for item in FIRST_CONTACT)
-        case_id = cases.add_report(report, first_contact=ticks)
+        case_id = service.add_report(report, first_contact=ticks)
         moment["at"] += timedelta(minutes=20)
         if note:
-            cases.add_note(case_id, note)
+            service.add_note(case_id, note)
         _carry(session, chair, case_id, stage, moment)
     chair.lock()
     moment["at"] = now()
@@ -234,3 +284,19 @@ def build(folder: Path, now: Clock = utc_now, params: KdfParams = PRODUCTION) ->
     session.lock()
     desk.clock = now
     return desk
+
+
+def _generate(
+    service: CaseService, desk: Desk, moment: dict[str, datetime], start: datetime, count: int
+) -> None:
+    """`count` made-up reports from `start` on, oldest first, before the stories."""
+    rng = random.Random(2026)  # the same vault every time
+    categories = desk.playbook.category_codes
+    step = timedelta(days=60) / max(count, 1)
+    moment["at"] = start
+    for first in range(0, count, BATCH):
+        # One transaction per batch: every case in it is written whole, or none is.
+        with write(service.session.db):
+            for _ in range(min(BATCH, count - first)):
+                moment["at"] += step
+                service.add_report(fictional_report(rng, categories))

@@ -411,6 +411,11 @@ def child_env() -> dict[str, str]:
     # Never the insecure test KDF, and nothing that redirects Textual.
     for name in ("COCDESK_INSECURE_FAST_KDF", "TEXTUAL", "TEXTUAL_DEVTOOLS_PORT", "NO_COLOR"):
         env.pop(name, None)
+    # An installed cocdesk runs from bytecode (pip compiles it, as it did Textual's):
+    # with PYTHONDONTWRITEBYTECODE set, an editable checkout recompiled every module
+    # on every start (app.py alone: 7 ms), a cost the bare reference never pays.
+    # The untimed first start of each kind writes the bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -648,7 +653,9 @@ async def unlock_in_app(pilot: Pilot[Any], frames: FrameClock, into: Timings) ->
 
 async def time_filter(pilot: Pilot[Any], frames: FrameClock, result: InProcess, keys: str) -> None:
     """Open the filter, wait for the search text, then time each key to its frames."""
-    from textual.widgets import DataTable, Input
+    from textual.widgets import Input
+
+    from cocdesk.tui.widgets.queue_table import QueueTable
 
     app = pilot.app
     started = time.perf_counter()
@@ -659,7 +666,7 @@ async def time_filter(pilot: Pilot[Any], frames: FrameClock, result: InProcess, 
     box = app.screen.query_one("#queue-filter", Input)
     # A cursor blink is a frame of its own, which would end up counted as the key's.
     box.cursor_blink = False
-    table = app.screen.query_one(DataTable)
+    table = app.screen.query_one(QueueTable)
     for key in keys:
         started = time.perf_counter()
         await pilot.press(key)

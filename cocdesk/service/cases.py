@@ -321,22 +321,31 @@ class CaseService:
             rows = case_store.for_member(self._db, self.session.event_keys, self.session.member_id)
         return [_summary(r, names) for r in rows]
 
-    def open_case(self, case_id: str) -> CaseView:
-        """Decrypt one case in full, with its timeline (one consistent read)."""
-        with read(self._db):
-            return self._open_case(case_id)
+    def open_case(
+        self, case_id: str, names: dict[int, str] | None = None, row: case_store.CaseRow | None = None
+    ) -> CaseView:
+        """Decrypt one case in full, with its timeline (one consistent read).
 
-    def values(self, case_id: str) -> dict[str, object]:
+        `names` (member id -> name, each record MAC-checked by the caller) and `row`
+        (the case's record, MAC-checked, read in the caller's same read transaction)
+        spare one who opens every case, as verify does, reading them again per case.
+        """
+        with read(self._db):
+            return self._open_case(case_id, names, row)
+
+    def values(self, case_id: str, row: case_store.CaseRow | None = None) -> dict[str, object]:
         """Every sealed field of the case, decrypted, by field name (inside a read or write)."""
-        row = self.row(case_id)
+        row = self.row(case_id) if row is None else row
         key = self._case_key(case_id)
         blobs = case_store.fields(self._db, case_id)
         case_store.check_manifest(row, blobs)
         return {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
 
-    def _open_case(self, case_id: str) -> CaseView:
-        row = self.row(case_id)
-        values = self.values(case_id)
+    def _open_case(
+        self, case_id: str, names: dict[int, str] | None = None, row: case_store.CaseRow | None = None
+    ) -> CaseView:
+        row = self.row(case_id) if row is None else row
+        values = self.values(case_id, row)
         values.pop(MERGE_BASE, None)
         imported = [_imported(v) for v in _as_list(values.pop(IMPORTED, []))]
         conflicts = tuple(_conflict(v) for v in _as_list(values.pop(CONFLICTS, [])))
@@ -350,7 +359,7 @@ class CaseService:
             report = from_parts({k: values[k] for k in SEALED_KEYS}, row.category, row.urgent)
         except (TypeError, ValueError, AssertionError):
             raise IntegrityFailure(f"{case_id} holds a field of the wrong shape") from None
-        names = self._names()
+        names = self._names() if names is None else names
         # Another vault's entries sit in time order among ours (sorted is stable).
         timeline = tuple(sorted([*imported, *self.timeline_here(case_id, names)], key=lambda t: t.at))
         return CaseView(_summary(row, names), report, timeline, notes, ticks, steps, conflicts)

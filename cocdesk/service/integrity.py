@@ -14,6 +14,7 @@ from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store import purged as purged_store
 from cocdesk.store import tally as tally_store
+from cocdesk.store.connection import read
 from cocdesk.store.schema import schema_problems
 
 CREATED = ("case.reported", "case.imported")  # taken here, or from a handoff bundle
@@ -81,42 +82,50 @@ def verify(session: Session) -> list[str]:
         recusals.check_all(db, session.event_keys)
     except CocdeskError as exc:
         problems.append(str(exc))
+    names: dict[int, str] | None = None  # read once for every case's timeline, once all are checked
     try:
-        for member in member_store.all_members(db):
+        team = member_store.all_members(db)
+        for member in team:
             member_store.check_mac(db, session.event_keys, member)
+        names = {m.id: m.name for m in team}
     except CocdeskError as exc:
         problems.append(str(exc))
 
-    rows: dict[str, case_store.CaseRow] = {}
-    present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
-    for case_id in present:
-        try:
-            row = case_store.get(db, session.event_keys, str(case_id))
-        except CocdeskError as exc:
-            problems.append(str(exc))
-            continue
-        if row is not None:
-            rows[row.id] = row
+    # The cases in one read transaction: each record is read once and handed to
+    # open_case, and another cocdesk saving meanwhile (WAL) cannot make the record and
+    # its fields disagree.
+    with read(db):
+        rows: dict[str, case_store.CaseRow] = {}
+        present = [str(r[0]) for r in db.execute("SELECT id FROM cases ORDER BY seq")]
+        for case_id in present:
+            try:
+                row = case_store.get(db, session.event_keys, str(case_id))
+            except CocdeskError as exc:
+                problems.append(str(exc))
+                continue
+            if row is not None:
+                rows[row.id] = row
 
-    log = audit.entries(db)
-    problems.extend(_membership_problems(session, log))
-    problems.extend(record_problems(session, log, present))
+        log = audit.entries(db)
+        problems.extend(_membership_problems(session, log))
+        problems.extend(record_problems(session, log, present))
 
-    # Open everything this member may open: a damaged sealed value, a missing
-    # field or a blind-index tag that no longer matches the names shows up here.
-    cases = CaseService(session)
-    keys = session.event_keys
-    for case_id in rows:
-        if case_store.sealed_key(db, case_id, session.member_id) is None:
-            continue  # not this member's to open (a recused member's verify skips it)
-        try:
-            view = cases.open_case(case_id)
-        except CocdeskError as exc:
-            problems.append(str(exc))
-            continue
-        expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
-        if case_store.tags(db, case_id) != expected:
-            problems.append(f"{case_id}: its blind-index entries were altered")
+        # Open everything this member may open: a damaged sealed value, a missing
+        # field or a blind-index tag that no longer matches the names shows up here.
+        cases = CaseService(session)
+        keys = session.event_keys
+        held = case_store.sealed_keys_for(db, session.member_id)
+        for case_id in rows:
+            if case_id not in held:
+                continue  # not this member's to open (a recused member's verify skips it)
+            try:
+                view = cases.open_case(case_id, names, rows[case_id])
+            except CocdeskError as exc:
+                problems.append(str(exc))
+                continue
+            expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
+            if case_store.tags(db, case_id) != expected:
+                problems.append(f"{case_id}: its blind-index entries were altered")
     for kind in ("intake", "step"):
         try:
             DraftService(session, kind).load()
@@ -145,8 +154,9 @@ def _membership_problems(session: Session, log: list[audit.AuditEntry]) -> list[
                 elif e.kind == "case.recusal_lifted":
                     declared.setdefault(e.case_id, set()).discard(subject)
         present = {str(r[0]) for r in session.db.execute("SELECT id FROM cases")}
+        recorded_all = recusals.by_case(session.db, session.event_keys)
         for case_id in sorted(present):
-            recorded = recusals.for_case(session.db, session.event_keys, case_id)
+            recorded = recorded_all.get(case_id, set())
             if recorded != declared.get(case_id, set()):
                 problems.append(f"{case_id}: its recusal records differ from the audit log")
     except CocdeskError as exc:

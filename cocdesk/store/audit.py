@@ -52,33 +52,30 @@ def append(
     seq, previous = (int(row[0]) + 1, bytes(row[1])) if row else (1, GENESIS)
     entry = AuditEntry(seq, at, member_id, kind, case_id, detail)
     link = keys.audit_link(previous, _entry_bytes(entry))
-    db.table("audit").insert(
-        {
-            "seq": seq,
-            "at": at,
-            "member_id": member_id,
-            "kind": kind,
-            "case_id": case_id,
-            "detail": detail,
-            "hash": link,
-        }
+    # Plain SQL: sqlite-utils' table.insert introspects the schema on every call.
+    db.execute(
+        "INSERT INTO audit (seq, at, member_id, kind, case_id, detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [seq, at, member_id, kind, case_id, detail, link],
     )
     meta.put(db, HEAD_KEY, f"{seq}:{link.hex()}:{_head_mac(keys, seq, link)}")
     return seq
 
 
 def entries(db: sqlite_utils.Database, case_id: str | None = None) -> list[AuditEntry]:
-    where, args = ("case_id = ?", [case_id]) if case_id else (None, [])
+    # Plain SQL: rows_where introspects the table on every call (opening a case reads this).
+    where, args = ("WHERE case_id = ?", [case_id]) if case_id else ("", [])
     return [
         AuditEntry(
-            seq=int(r["seq"]),
-            at=str(r["at"]),
-            member_id=None if r["member_id"] is None else int(r["member_id"]),
-            kind=str(r["kind"]),
-            case_id=None if r["case_id"] is None else str(r["case_id"]),
-            detail=None if r["detail"] is None else bytes(r["detail"]),
+            seq=int(seq),
+            at=str(at),
+            member_id=None if member_id is None else int(member_id),
+            kind=str(kind),
+            case_id=None if entry_case is None else str(entry_case),
+            detail=None if detail is None else bytes(detail),
         )
-        for r in db.table("audit").rows_where(where, args, order_by="seq")
+        for seq, at, member_id, kind, entry_case, detail in db.execute(
+            f"SELECT seq, at, member_id, kind, case_id, detail FROM audit {where} ORDER BY seq", args
+        )
     ]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from cocdesk.domain.status import Status
-from cocdesk.errors import IntegrityFailure
+from cocdesk.errors import IntegrityFailure, NotFound
 from cocdesk.store import meta
 from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
@@ -113,12 +113,29 @@ def next_seq(db: sqlite_utils.Database, keys: EventKeys) -> int:
     return seq
 
 
+# Writes are plain SQL through the Database: sqlite-utils' table.insert/upsert
+# introspect the schema on every call (about ten statements each), and a save
+# makes eight of them.
+_INSERT_CASE = "INSERT INTO cases ({}) VALUES ({})".format(CASE_COLUMNS, ", ".join("?" * 13))
+_UPDATE_CASE = "UPDATE cases SET {} WHERE id = ?".format(
+    ", ".join(f"{c.strip()} = ?" for c in CASE_COLUMNS.split(",")[1:])
+)
+
+
 def insert(db: sqlite_utils.Database, keys: EventKeys, row: CaseRow) -> None:
-    db.table("cases").insert(_as_dict(keys, row))
+    db.execute(_INSERT_CASE, _values(keys, row))
 
 
 def update(db: sqlite_utils.Database, keys: EventKeys, row: CaseRow) -> None:
-    db.table("cases").update(row.id, _as_dict(keys, row))
+    values = _values(keys, row)
+    if db.execute(_UPDATE_CASE, [*values[1:], row.id]).rowcount != 1:
+        raise NotFound(f"there is no case {row.id}")
+
+
+def _values(keys: EventKeys, row: CaseRow) -> list[object]:
+    """The row's columns in CASE_COLUMNS order, its MAC computed afresh."""
+    d = _as_dict(keys, row)
+    return [d[c.strip()] for c in CASE_COLUMNS.split(",")]
 
 
 def _as_dict(keys: EventKeys, row: CaseRow) -> dict[str, object]:
@@ -159,8 +176,10 @@ def all_rows(db: sqlite_utils.Database, keys: EventKeys) -> list[CaseRow]:
 
 
 def put_sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int, sealed: bytes) -> None:
-    db.table("case_keys").upsert(
-        {"case_id": case_id, "member_id": member_id, "sealed": sealed}, pk=("case_id", "member_id")
+    db.execute(
+        "INSERT INTO case_keys (case_id, member_id, sealed) VALUES (?, ?, ?) "
+        "ON CONFLICT(case_id, member_id) DO UPDATE SET sealed = excluded.sealed",
+        [case_id, member_id, sealed],
     )
 
 
@@ -177,10 +196,12 @@ def sealed_keys_for(db: sqlite_utils.Database, member_id: int) -> dict[str, byte
 
 
 def put_fields(db: sqlite_utils.Database, case_id: str, sealed: Mapping[str, bytes]) -> None:
-    db.table("case_fields").upsert_all(
-        [{"case_id": case_id, "field": f, "ciphertext": c} for f, c in sealed.items()],
-        pk=("case_id", "field"),
-    )
+    for f, c in sealed.items():
+        db.execute(
+            "INSERT INTO case_fields (case_id, field, ciphertext) VALUES (?, ?, ?) "
+            "ON CONFLICT(case_id, field) DO UPDATE SET ciphertext = excluded.ciphertext",
+            [case_id, f, c],
+        )
 
 
 def fields(db: sqlite_utils.Database, case_id: str, names: Iterable[str] | None = None) -> dict[str, bytes]:
@@ -205,9 +226,8 @@ def tags(db: sqlite_utils.Database, case_id: str) -> set[bytes]:
 
 def put_tags(db: sqlite_utils.Database, case_id: str, tags: Iterable[bytes]) -> None:
     db.execute("DELETE FROM blind_index WHERE case_id = ?", [case_id])
-    db.table("blind_index").insert_all(
-        [{"case_id": case_id, "tag": t} for t in dict.fromkeys(tags)], pk=("case_id", "tag")
-    )
+    for t in dict.fromkeys(tags):
+        db.execute("INSERT INTO blind_index (case_id, tag) VALUES (?, ?)", [case_id, t])
 
 
 def cases_with_tags(db: sqlite_utils.Database, tags: Iterable[bytes], member_id: int) -> set[str]:

@@ -21,9 +21,12 @@ def put(
     table: str = "drafts",
     case_id: str | None = None,
 ) -> None:
-    db.table(_table(table)).upsert(
-        {"member_id": member_id, "updated_at": updated_at, "sealed": sealed, "case_id": case_id},
-        pk="member_id",
+    # Plain SQL: sqlite-utils' table.upsert introspects the schema on every call.
+    db.execute(
+        f"INSERT INTO {_table(table)} (member_id, updated_at, sealed, case_id) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(member_id) DO UPDATE SET updated_at = excluded.updated_at, "
+        "sealed = excluded.sealed, case_id = excluded.case_id",
+        [member_id, updated_at, sealed, case_id],
     )
 
 

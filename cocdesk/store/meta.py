@@ -22,13 +22,18 @@ COMPACT_PENDING = "compact_pending"
 UNSEALED = frozenset({MAC_KEY, "audit_head", COMPACT_PENDING})
 
 
+# Plain SQL through the Database: sqlite-utils' table helpers introspect the schema
+# on every call (about ten statements each), and these run several times per save.
 def get(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
-    rows = list(db.table("meta").rows_where("key = ?", [key]))
-    return str(rows[0]["value"]) if rows else default
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else default
 
 
 def put(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db.table("meta").upsert({"key": key, "value": value}, pk="key")
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
 
 
 def _mac(db: sqlite_utils.Database, keys: EventKeys) -> bytes:

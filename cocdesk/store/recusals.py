@@ -52,5 +52,13 @@ def for_member(db: sqlite_utils.Database, keys: EventKeys, member_id: int) -> se
     return {c for c, _ in _rows(db, keys, "member_id = ?", [member_id])}
 
 
+def by_case(db: sqlite_utils.Database, keys: EventKeys) -> dict[str, set[int]]:
+    """Every recusal, each MAC-checked, as case id -> members recused (one read for all cases)."""
+    found: dict[str, set[int]] = {}
+    for case_id, member_id in _rows(db, keys, "1 = 1", []):
+        found.setdefault(case_id, set()).add(member_id)
+    return found
+
+
 def check_all(db: sqlite_utils.Database, keys: EventKeys) -> None:
     _rows(db, keys, "1 = 1", [])

@@ -26,26 +26,24 @@ from cocdesk.domain.roles import Role
 from cocdesk.errors import CocdeskError, WrongPassphrase
 from cocdesk.tui.commands import CocdeskCommands
 from cocdesk.tui.literal import shown
-from cocdesk.tui.screens.case import CaseScreen
-from cocdesk.tui.screens.decision import DecisionScreen
-from cocdesk.tui.screens.export import ExportModal
-from cocdesk.tui.screens.first_contact import FirstContactScreen
-from cocdesk.tui.screens.followup import FollowUpScreen
-from cocdesk.tui.screens.intake import IntakeScreen
-from cocdesk.tui.screens.meeting import MeetingScreen
-from cocdesk.tui.screens.modals import ChoiceModal, ConfirmModal, FormModal, HelpModal, MoveModal, NoteModal
-from cocdesk.tui.screens.queue import QueueScreen
-from cocdesk.tui.screens.setup import SetupScreen
-from cocdesk.tui.screens.step_form import StepForm
-from cocdesk.tui.screens.team import TeamScreen
-from cocdesk.tui.screens.transparency import TransparencyScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
 
+# Only the unlock screen is imported with the app: the others load after the first
+# frame (warm_up), and each method imports the screens it uses.
 if TYPE_CHECKING:
     from cocdesk.service import CaseService, Desk, Session
     from cocdesk.service.access import AccessService
     from cocdesk.service.drafts import DraftService
     from cocdesk.service.steps import StepService
+    from cocdesk.tui.screens.case import CaseScreen
+    from cocdesk.tui.screens.first_contact import FirstContactScreen
+    from cocdesk.tui.screens.intake import IntakeScreen
+    from cocdesk.tui.screens.meeting import MeetingScreen
+    from cocdesk.tui.screens.queue import QueueScreen
+    from cocdesk.tui.screens.setup import SetupScreen
+    from cocdesk.tui.screens.step_form import StepForm
+    from cocdesk.tui.screens.team import TeamScreen
+    from cocdesk.tui.screens.transparency import TransparencyScreen
 
 IDLE_CHECK_SECONDS = 5.0
 
@@ -111,7 +109,9 @@ class CocdeskApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(UnlockScreen(self.demo_passphrase))
-        self.open_vault()
+        # After the first frame: the worker imports storage and crypto, and a thread
+        # importing modules holds the interpreter the first paint needs.
+        self.call_after_refresh(self.open_vault)
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
 
     # Explicit descriptions: by default a worker is described by repr(args), which
@@ -130,6 +130,8 @@ class CocdeskApp(App[None]):
 
     @on(VaultOpened)
     def vault_opened(self, message: VaultOpened) -> None:
+        from cocdesk.tui.screens.setup import SetupScreen
+
         if message.error:
             self.screen_named(UnlockScreen).show_error(f"Cannot open the vault: {message.error}")
             return
@@ -139,6 +141,7 @@ class CocdeskApp(App[None]):
         self.desk = message.desk
         self.sub_title = message.desk.event_name
         self.show_unlock_details()
+        self.call_after_refresh(warm_up)
 
     def show_unlock_details(self) -> None:
         screen = self.screen_named(UnlockScreen)
@@ -164,7 +167,6 @@ class CocdeskApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - shown, never left spinning
             self.post_message(self.Unlocked(None, _reason(exc)))
 
-    @on(SetupScreen.Submitted)
     def setup_submitted(self, message: SetupScreen.Submitted) -> None:
         self.create_vault(message.event, message.member, message.passphrase)
 
@@ -183,12 +185,16 @@ class CocdeskApp(App[None]):
         self.post_message(self.Unlocked(session))
 
     def setup_failed(self, error: str) -> None:
+        from cocdesk.tui.screens.setup import SetupScreen
+
         screen = self.screen_named(SetupScreen)
         if screen is not None:
             screen.show_error(f"Not created: {error}")
 
     @on(Unlocked)
     def unlocked(self, message: Unlocked) -> None:
+        from cocdesk.tui.screens.queue import QueueScreen
+
         if message.session is None:
             screen = self.screen_named(UnlockScreen)
             if screen is not None:
@@ -239,6 +245,8 @@ class CocdeskApp(App[None]):
 
     def resume_step_draft(self) -> None:
         """Reopen a meeting, decision or follow-up form where the member left it."""
+        from cocdesk.tui.screens.case import CaseScreen
+
         assert self.step_drafts and self.cases and self.steps
         try:
             draft = self.step_drafts.load()
@@ -265,6 +273,7 @@ class CocdeskApp(App[None]):
 
     def resume_draft(self, draft: dict[str, Any]) -> None:
         from cocdesk.service.cases import Tick
+        from cocdesk.tui.screens.intake import IntakeScreen
 
         assert self.cases and self.drafts and self.desk and self.session
         ticks = tuple(Tick(str(item), str(at)) for item, at in draft.get("ticks", []))
@@ -300,9 +309,9 @@ class CocdeskApp(App[None]):
             self.said = said
             self.error = error
 
-    @on(QueueScreen.OpenTeam)
     def open_team(self) -> None:
         from cocdesk.service import TeamService
+        from cocdesk.tui.screens.team import TeamScreen
 
         assert self.session
         try:
@@ -310,7 +319,6 @@ class CocdeskApp(App[None]):
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot show the team", severity="error")
 
-    @on(QueueScreen.OpenHandoff)
     def open_handoff(self) -> None:
         from cocdesk.service.banlist import BanlistService
         from cocdesk.service.copies import backup
@@ -330,10 +338,10 @@ class CocdeskApp(App[None]):
         except CocdeskError as exc:
             self.notify(str(exc), title="Cannot hand cases on", severity="error")
 
-    @on(TeamScreen.Request)
     def team_request(self, message: TeamScreen.Request) -> None:
         from cocdesk.domain.passphrase import problem
         from cocdesk.domain.roles import may_manage_team, may_name_delegate, may_reenrol, may_remove_member
+        from cocdesk.tui.screens.modals import ConfirmModal, FormModal
 
         assert self.session and self.steps
         s, name, what = self.session, message.name, message.what
@@ -458,6 +466,7 @@ class CocdeskApp(App[None]):
 
     def refresh_team(self, said: str) -> None:
         from cocdesk.service import TeamService
+        from cocdesk.tui.screens.team import TeamScreen
 
         if self.session is None:
             return
@@ -476,10 +485,10 @@ class CocdeskApp(App[None]):
             self.refused = refused  # one line each: the case and why it stays
             self.error = error
 
-    @on(QueueScreen.PurgeExpired)
     def purge_expired(self) -> None:
         from cocdesk.domain.roles import may_purge
         from cocdesk.service.retention import RetentionService
+        from cocdesk.tui.screens.modals import ConfirmModal
 
         assert self.session and self.desk
         reason = may_purge(self.session.role)
@@ -543,6 +552,8 @@ class CocdeskApp(App[None]):
 
     @on(PurgeDone)
     def purge_done(self, message: PurgeDone) -> None:
+        from cocdesk.tui.screens.queue import QueueScreen
+
         if self.session is None:
             return  # locked meanwhile: nothing about it is shown on the unlock screen
         for case_id in message.purged:
@@ -563,10 +574,10 @@ class CocdeskApp(App[None]):
             self.notify(" ".join(message.refused), title="Not purged", severity="warning")
 
     # -- the transparency report -------------------------------------------------------
-    @on(QueueScreen.OpenReport)
     def open_report(self) -> None:
         from cocdesk.exchange.transparency import to_markdown
         from cocdesk.service.transparency import transparency_report
+        from cocdesk.tui.screens.transparency import TransparencyScreen
 
         assert self.session and self.desk
         try:
@@ -576,9 +587,9 @@ class CocdeskApp(App[None]):
             return
         self.push_screen(TransparencyScreen(to_markdown(report, self.desk.playbook)))
 
-    @on(TransparencyScreen.WriteRequested)
     def write_report(self, message: TransparencyScreen.WriteRequested) -> None:
         from cocdesk.exchange.files import target_path, write_new
+        from cocdesk.tui.screens.modals import FormModal
 
         def chosen(values: list[str] | None) -> None:
             if not values:
@@ -596,15 +607,17 @@ class CocdeskApp(App[None]):
         self.push_screen(FormModal(title, fields, initial=["~/cocdesk-transparency.md"]), chosen)
 
     # -- the queue and first contact ---------------------------------------------------
-    @on(QueueScreen.NewReport)
     def new_report(self) -> None:
+        from cocdesk.tui.screens.first_contact import FirstContactScreen
+
         assert self.desk and self.session
         from cocdesk.service.team import leads
 
         self.push_screen(FirstContactScreen(self.desk.playbook, leads(self.session), self.session.now))
 
-    @on(FirstContactScreen.Continue)
     def to_intake(self, message: FirstContactScreen.Continue) -> None:
+        from cocdesk.tui.screens.intake import IntakeScreen
+
         assert self.cases and self.drafts and self.desk and self.session
         self.switch_screen(
             IntakeScreen(
@@ -617,8 +630,9 @@ class CocdeskApp(App[None]):
             )
         )
 
-    @on(FirstContactScreen.Leave)
     def leave_first_contact(self, message: FirstContactScreen.Leave) -> None:
+        from cocdesk.tui.screens.modals import ConfirmModal
+
         if not message.touched:
             self.pop_screen()
             return
@@ -631,8 +645,9 @@ class CocdeskApp(App[None]):
             ConfirmModal("Leave first contact? The ticks are not kept.", "Leave", "Stay"), answered
         )
 
-    @on(IntakeScreen.Saved)
     def intake_saved(self, message: IntakeScreen.Saved) -> None:
+        from cocdesk.tui.screens.case import CaseScreen
+
         self.pop_screen()
         self.notify(
             f"Saved as {message.case_id}." if message.new else f"{message.case_id} updated.", title="Saved"
@@ -641,8 +656,9 @@ class CocdeskApp(App[None]):
         if case_screen is not None and self.cases is not None:
             case_screen.show(self.cases.open_case(message.case_id))
 
-    @on(IntakeScreen.Leave)
     def leave_intake(self, message: IntakeScreen.Leave) -> None:
+        from cocdesk.tui.screens.modals import ConfirmModal
+
         if not message.dirty:
             if self.drafts is not None:
                 self.drafts.discard()
@@ -660,9 +676,9 @@ class CocdeskApp(App[None]):
         )
 
     # -- one case ----------------------------------------------------------------------
-    @on(QueueScreen.OpenCase)
-    @on(MeetingScreen.OpenCase)
     def open_case(self, message: QueueScreen.OpenCase | MeetingScreen.OpenCase) -> None:
+        from cocdesk.tui.screens.case import CaseScreen
+
         assert self.cases and self.steps and self.desk and self.access
         case_id = message.case_id
         try:
@@ -679,8 +695,10 @@ class CocdeskApp(App[None]):
             return
         self.push_screen(CaseScreen(view, self.desk.playbook, patterns, access))
 
-    @on(CaseScreen.Request)
     def case_request(self, message: CaseScreen.Request) -> None:
+        from cocdesk.tui.screens.intake import IntakeScreen
+        from cocdesk.tui.screens.modals import MoveModal, NoteModal
+
         assert self.cases and self.drafts and self.desk and self.session
         cases, drafts, desk, case_id = self.cases, self.drafts, self.desk, message.case_id
         member = self.session.member_name
@@ -736,6 +754,10 @@ class CocdeskApp(App[None]):
             self.notify(str(exc), severity="error")
 
     def step_out(self, case_id: str) -> None:
+        from cocdesk.tui.screens.case import CaseScreen
+        from cocdesk.tui.screens.modals import ConfirmModal
+        from cocdesk.tui.screens.step_form import StepForm
+
         def answered(yes: bool | None) -> None:
             if not yes or self.access is None:
                 return
@@ -758,6 +780,7 @@ class CocdeskApp(App[None]):
         """Ask the format and file (the dialog warns it is plaintext), then write it, audited."""
         from cocdesk.exchange.case_file import write_case
         from cocdesk.exchange.files import target_path
+        from cocdesk.tui.screens.export import ExportModal
 
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None or self.session is None:
@@ -780,6 +803,7 @@ class CocdeskApp(App[None]):
 
     def lift_recusal(self, case_id: str) -> None:
         from cocdesk.domain.roles import may_lift_recusal
+        from cocdesk.tui.screens.modals import ChoiceModal
 
         assert self.access is not None and self.session is not None
         reason = may_lift_recusal(self.session.role)
@@ -806,6 +830,8 @@ class CocdeskApp(App[None]):
 
     def refresh_case(self, case_id: str) -> None:
         """Redraw the case screen showing `case_id`, if there is one."""
+        from cocdesk.tui.screens.case import CaseScreen
+
         assert self.cases and self.steps and self.access
         for screen in self.screen_stack:
             if isinstance(screen, CaseScreen) and screen.view.summary.id == case_id:
@@ -815,6 +841,10 @@ class CocdeskApp(App[None]):
 
     # -- the steps after intake: meeting, decision, follow-up ---------------------------
     def open_step(self, what: str, case_id: str, tab: str = "talk", draft: object = None) -> None:
+        from cocdesk.tui.screens.decision import DecisionScreen
+        from cocdesk.tui.screens.followup import FollowUpScreen
+        from cocdesk.tui.screens.meeting import MeetingScreen
+
         assert self.cases and self.steps and self.desk and self.session
         view = self.cases.open_case(case_id)
         playbook, drafts = self.desk.playbook, self.step_drafts
@@ -837,8 +867,10 @@ class CocdeskApp(App[None]):
             screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab, drafts, draft)
         self.push_screen(screen)
 
-    @on(StepForm.Leave)
     def leave_step(self, message: StepForm.Leave) -> None:
+        from cocdesk.tui.screens.modals import ConfirmModal
+        from cocdesk.tui.screens.step_form import StepForm
+
         form = self.screen
 
         def leave() -> None:
@@ -858,8 +890,10 @@ class CocdeskApp(App[None]):
             ConfirmModal("Leave without saving these changes?", "Leave", "Keep editing"), answered
         )
 
-    @on(StepForm.Submitted)
     def step_submitted(self, message: StepForm.Submitted) -> None:
+        from cocdesk.tui.screens.modals import ConfirmModal
+        from cocdesk.tui.screens.step_form import StepForm
+
         form = self.screen
         if not isinstance(form, StepForm):
             return
@@ -882,6 +916,8 @@ class CocdeskApp(App[None]):
 
     def record_step(self, form: StepForm, message: StepForm.Submitted) -> None:
         """Ask the service to record one step; on refusal the form keeps everything typed."""
+        from cocdesk.tui.screens.followup import FollowUpScreen
+
         assert self.steps and self.session
         steps, case_id, payload = self.steps, message.case_id, message.payload
         said = "Saved (sealed)."
@@ -943,6 +979,10 @@ class CocdeskApp(App[None]):
         self.after_step(form, case_id)
 
     def after_step(self, form: StepForm, case_id: str) -> None:
+        from cocdesk.tui.screens.case import CaseScreen
+        from cocdesk.tui.screens.followup import FollowUpScreen
+        from cocdesk.tui.screens.step_form import StepForm
+
         assert self.cases and self.session and self.access
         form.saved()
         if self.session.member_id in self.access.recused(case_id):
@@ -966,6 +1006,9 @@ class CocdeskApp(App[None]):
         return True
 
     def action_lock(self) -> None:
+        from cocdesk.tui.screens.intake import IntakeScreen
+        from cocdesk.tui.screens.step_form import StepForm
+
         if self.session is None:
             return
         try:
@@ -1005,6 +1048,8 @@ class CocdeskApp(App[None]):
 
     # -- help, palette, and what must never happen -------------------------------------
     def action_help(self) -> None:
+        from cocdesk.tui.screens.modals import HelpModal
+
         screen = self.screen
         text = getattr(screen, "HELP", None) or "Press ctrl+p for every action, ctrl+l to lock."
         keys = [
@@ -1059,6 +1104,9 @@ class CocdeskApp(App[None]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
+        from cocdesk.tui.screens.intake import IntakeScreen
+        from cocdesk.tui.screens.step_form import StepForm
+
         if self.session is not None:
             for screen in self.screen_stack:
                 if isinstance(screen, IntakeScreen | StepForm):
@@ -1066,6 +1114,41 @@ class CocdeskApp(App[None]):
             self.session.lock()
         if self.desk is not None:
             self.desk.close()
+
+    # The screens' messages, by Textual's handler names (on_<screen>_<message>) rather
+    # than @on(Screen.Message): that would import every screen before the first frame.
+    on_setup_screen_submitted = setup_submitted
+    on_queue_screen_open_team = open_team
+    on_queue_screen_open_handoff = open_handoff
+    on_team_screen_request = team_request
+    on_queue_screen_new_report = new_report
+    on_first_contact_screen_continue = to_intake
+    on_first_contact_screen_leave = leave_first_contact
+    on_intake_screen_saved = intake_saved
+    on_intake_screen_leave = leave_intake
+    on_queue_screen_open_case = open_case
+    on_meeting_screen_open_case = open_case
+    on_case_screen_request = case_request
+    on_step_form_leave = leave_step
+    on_step_form_submitted = step_submitted
+    on_queue_screen_purge_expired = purge_expired
+    on_queue_screen_open_report = open_report
+    on_transparency_screen_write_requested = write_report
+
+
+def warm_up() -> None:
+    """Import the screens and services used once unlocked, while the passphrase is typed.
+
+    On the event loop once the members are shown (in a thread, the imports slowed the
+    key derivation and the queue after Enter): Enter then waits for neither.
+    """
+    import cocdesk.service.access
+    import cocdesk.service.drafts
+    import cocdesk.service.steps
+    import cocdesk.tui.screens.case
+    import cocdesk.tui.screens.first_contact
+    import cocdesk.tui.screens.modals
+    import cocdesk.tui.screens.queue  # noqa: F401
 
 
 def _reason(exc: Exception) -> str:

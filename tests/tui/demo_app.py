@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, TextArea
 
 from cocdesk import demo
 from cocdesk.tui.app import CocdeskApp, make_app
+from cocdesk.tui.widgets.queue_table import QueueTable
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 
 FROZEN = datetime(2026, 5, 2, 15, 0, tzinfo=UTC)
@@ -130,9 +131,9 @@ async def unlock_as(pilot: Pilot[None], member: str, passphrase: str = demo.PASS
 
 async def open_case(pilot: Pilot[None], case_id: str) -> None:
     """From the queue: the cursor down to `case_id`, Enter."""
-    table = pilot.app.screen.query_one(DataTable)
+    table = pilot.app.screen.query_one(QueueTable)
     for _ in range(table.row_count):
-        if table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == case_id:
+        if table.cursor_key == case_id:
             break
         await pilot.press("down")
     await press(pilot, "enter")

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, TextArea
+from textual.widgets import OptionList, TextArea
 
 from cocdesk import demo
 from cocdesk.domain.steps import Talk
@@ -17,12 +17,12 @@ from cocdesk.tui.screens.case import CaseScreen
 from cocdesk.tui.screens.intake import IntakeScreen
 from cocdesk.tui.screens.modals import MoveModal, NoteModal
 from cocdesk.tui.screens.queue import QueueScreen
+from cocdesk.tui.widgets.queue_table import QueueTable
 from tests.tui.conftest import FROZEN, FakeIdleClock, frozen, screen_text, settle, unlock
 
 
 def _ids(app: CocdeskApp) -> list[str]:
-    table = app.screen.query_one(DataTable)
-    return [str(key.value) for key in table.rows]
+    return list(app.screen.query_one(QueueTable).keys)
 
 
 async def _to_the_timeline(pilot: Pilot[None]) -> None:
@@ -170,7 +170,7 @@ async def test_a_refused_move_shows_the_reason_and_an_allowed_one_happens(
         StepService(app.session).record_talk(  # type: ignore[arg-type]
             "C-0004", Talk(told_what_reported=True, their_side="denies it", actions_told=True)
         )
-        app.screen.query_one(DataTable).move_cursor(row=3)  # C-0004
+        app.screen.query_one(QueueTable).move_cursor(row=3)  # C-0004
         await pilot.press("enter", "m")
         await pilot.pause()
         assert isinstance(app.screen, MoveModal)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from cocdesk import demo
 from cocdesk.service import Desk
@@ -18,6 +18,7 @@ from cocdesk.store import tally as tally_store
 from cocdesk.tui.app import CocdeskApp, make_app
 from cocdesk.tui.screens.modals import ConfirmModal
 from cocdesk.tui.screens.queue import QueueScreen
+from cocdesk.tui.widgets.queue_table import QueueTable
 from tests.tui.conftest import FROZEN, screen_text
 from tests.tui.demo_app import press, still_idle_clock, unlock, unlock_as
 from tests.tui.test_team_flow import flat, toasts
@@ -36,7 +37,7 @@ def app_100_days_on(folder: Path) -> CocdeskApp:
 
 
 def queue_ids(app: CocdeskApp) -> list[str]:
-    return [str(key.value) for key in app.screen.query_one(DataTable).rows]
+    return list(app.screen.query_one(QueueTable).keys)
 
 
 def reminder(app: CocdeskApp) -> str | None:

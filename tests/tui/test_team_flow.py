@@ -33,6 +33,7 @@ from cocdesk.tui.screens.modals import ChoiceModal, ConfirmModal, FormModal
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.team import TeamScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
+from cocdesk.tui.widgets.queue_table import QueueTable
 from cocdesk.vault.fields import open_field
 from tests.tui.conftest import frozen, screen_text, unlock
 from tests.tui.demo_app import choose, open_case, press, tab_to, unlock_as
@@ -69,8 +70,8 @@ def team_rows(app: CocdeskApp) -> dict[str, list[str]]:
 
 
 def queue_rows(app: CocdeskApp) -> dict[str, list[str]]:
-    table = app.screen.query_one(DataTable)
-    return {str(key.value): [str(c) for c in table.get_row(key)] for key in table.rows}
+    table = app.screen.query_one(QueueTable)
+    return {key: table.row(key) for key in table.keys}
 
 
 async def whole_case(pilot: Pilot[None]) -> str:

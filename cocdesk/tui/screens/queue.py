@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from cocdesk.domain.deadlines import age, overdue
 from cocdesk.domain.retention import cases_phrase
+from cocdesk.domain.status import Status
 from cocdesk.errors import CocdeskError
-from cocdesk.tui.literal import cell
+from cocdesk.tui.literal import shown
+from cocdesk.tui.widgets.queue_table import Column, QueueTable
 
 if TYPE_CHECKING:
     from cocdesk.playbook import Playbook
@@ -56,8 +59,16 @@ SORTS: tuple[tuple[str, Callable[[CaseSummary], object]], ...] = (
 )
 
 
+STEPPED_OUT = "stepped out"
+
+
 def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def stamp(moment: datetime) -> str:
+    # The stored form (service.clock.stamp), not imported: the service package loads storage.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class QueueScreen(Screen[None]):
@@ -127,6 +138,8 @@ class QueueScreen(Screen[None]):
         self.playbook = playbook
         self.now = now
         self.rows: list[CaseSummary] = []
+        self.by_id: dict[str, CaseSummary] = {}
+        self.ordered: list[str] = []  # every case id, in the sort order
         self.search: dict[str, str] | None = None
         self.sort_index = 0
         self.reverse = False
@@ -134,14 +147,14 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="Filter: type to search every case you may open", id="queue-filter")
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield QueueTable(self.cells, id="queue-table")
         yield Static("", id="queue-reminder")
         yield Static("", id="queue-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
+        table = self.query_one(QueueTable)
+        table.set_columns([Column(label, len(label)) for label in COLUMNS])
         self.query_one("#queue-filter").display = False
         table.focus()
 
@@ -149,6 +162,8 @@ class QueueScreen(Screen[None]):
         # Decrypted search text lives only as long as this screen.
         self.search = None
         self.rows = []
+        self.by_id = {}
+        self.ordered = []
         self.stepped_out = []
 
     def on_screen_resume(self) -> None:
@@ -163,7 +178,9 @@ class QueueScreen(Screen[None]):
         # Cases this member stepped out of: that they exist, nothing more.
         self.stepped_out = sorted(self.recused_from()) if self.recused_from else []
         self.search = None
-        self.refresh_table()
+        self.by_id = {r.id: r for r in self.rows}
+        self.query_one(QueueTable).set_columns(self.columns())
+        self.sort_rows()
         self.remind()
 
     def remind(self) -> None:
@@ -184,41 +201,74 @@ class QueueScreen(Screen[None]):
             days = self.playbook.retention_days
             line.update(Content(f"{cases_phrase(count)} past the {days}-day retention — {who}"))
 
-    def refresh_table(self) -> None:
-        table = self.query_one(DataTable)
-        query = self.query_one("#queue-filter", Input).value.strip().casefold()
-        name, key = SORTS[self.sort_index]
-        rows = sorted(self.rows, key=key, reverse=self.reverse)  # type: ignore[arg-type]
-        if query and self.search is not None:
-            rows = [r for r in rows if all(word in self.search.get(r.id, "") for word in query.split())]
+    # -- the table: ids in order here, cells made only for the rows on screen --------
+    def cells(self, case_id: str) -> tuple[str, ...]:
+        """One row's cells, as stored text (the table makes control characters visible)."""
+        r = self.by_id.get(case_id)
+        if r is None:  # a case this member stepped out of: that it exists, nothing more
+            return (case_id, "", STEPPED_OUT, *("" for _ in COLUMNS[3:]))
+        now = self.now()
+        created, last = parse_stamp(r.created_at), parse_stamp(r.updated_at)
+        ack = timedelta(hours=self.playbook.acknowledge_within_hours)
+        decide = timedelta(days=self.playbook.decide_within_days)
+        late = overdue(r.status, created, last, now, ack, decide)
+        return (
+            r.id,
+            age(created, now),
+            _status(r.status),
+            r.category or "—",
+            "!" if r.urgent else "",
+            r.holder,
+            age(last, now),
+            " ".join(late),
+        )
+
+    def columns(self) -> list[Column]:
+        """Widths from the few distinct values of each column, never by measuring every row.
+
+        Ages are widest for the oldest stamp (or "59m"); "Late" is wide only if a case
+        still waiting for a step is older than the shortest limit.
+        """
         now = self.now()
         ack = timedelta(hours=self.playbook.acknowledge_within_hours)
         decide = timedelta(days=self.playbook.decide_within_days)
-        table.clear()
-        for r in rows:
-            created, last = parse_stamp(r.created_at), parse_stamp(r.updated_at)
-            late = overdue(r.status, created, last, now, ack, decide)
-            table.add_row(
-                cell(r.id),
-                cell(age(created, now)),
-                cell(r.status.value.replace("_", " ")),
-                cell(r.category or "—"),
-                cell("!" if r.urgent else ""),
-                cell(r.holder),
-                cell(age(last, now)),
-                cell(" ".join(late)),
-                key=r.id,
-            )
-        if not query:
-            for case_id in self.stepped_out:
-                table.add_row(
-                    cell(case_id),
-                    cell(""),
-                    cell("stepped out"),
-                    *(cell("") for _ in COLUMNS[3:]),
-                    key=case_id,
-                )
-        shown = f"{len(rows)} of {len(self.rows)} cases" if query else f"{len(self.rows)} cases"
+        since = stamp(now - min(ack, decide))  # stored stamps compare as text
+        waiting = {Status.REPORTED, Status.IN_REVIEW}
+        may_be_late = any(r.status in waiting and r.created_at < since for r in self.rows)
+        oldest = min((r.created_at for r in self.rows), default="")
+        stalest = min((r.updated_at for r in self.rows), default="")
+        statuses = {_status(r.status) for r in self.rows} | ({STEPPED_OUT} if self.stepped_out else set())
+        widest = {
+            "Case": {*self.by_id, *self.stepped_out},
+            "Age": {"59m", age(parse_stamp(oldest), now) if oldest else ""},
+            "Status": statuses,
+            "Category": {r.category or "—" for r in self.rows},
+            "!": {"!"},
+            "Holder": {r.holder for r in self.rows},
+            "Last step": {"59m", age(parse_stamp(stalest), now) if stalest else ""},
+            "Late": {"ack decide" if may_be_late else ""},
+        }
+        return [
+            Column(label, max([cell_width(label), *(cell_width(v) for v in widest[label])]))
+            for label in COLUMNS
+        ]
+
+    def sort_rows(self) -> None:
+        """Sort once (on loading, s and S); the filter keeps this order."""
+        _, key = SORTS[self.sort_index]
+        self.ordered = [r.id for r in sorted(self.rows, key=key, reverse=self.reverse)]  # type: ignore[arg-type]
+        self.refresh_table()
+
+    def refresh_table(self) -> None:
+        table = self.query_one(QueueTable)
+        query = self.query_one("#queue-filter", Input).value.strip().casefold()
+        name, _ = SORTS[self.sort_index]
+        ids = self.ordered
+        if query and self.search is not None:
+            search, words = self.search, query.split()
+            ids = [i for i in ids if all(word in search.get(i, "") for word in words)]
+        table.set_rows(ids if query else [*ids, *self.stepped_out])
+        shown = f"{len(ids)} of {len(self.rows)} cases" if query else f"{len(self.rows)} cases"
         if self.stepped_out and not query:
             shown += f" · {len(self.stepped_out)} stepped out"
         if not self.rows:
@@ -231,17 +281,13 @@ class QueueScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------
     def action_open_case(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one(QueueTable).cursor_key
         if key:
             self.post_message(self.OpenCase(key))
 
-    @on(DataTable.RowSelected)
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.post_message(self.OpenCase(event.row_key.value))
+    @on(QueueTable.RowSelected)
+    def row_selected(self, event: QueueTable.RowSelected) -> None:
+        self.post_message(self.OpenCase(event.key))
 
     def action_new_report(self) -> None:
         self.post_message(self.NewReport())
@@ -269,16 +315,16 @@ class QueueScreen(Screen[None]):
         box = self.query_one("#queue-filter", Input)
         box.value = ""
         box.display = False
-        self.query_one(DataTable).focus()
+        self.query_one(QueueTable).focus()
         self.refresh_table()
 
     def action_sort(self) -> None:
         self.sort_index = (self.sort_index + 1) % len(SORTS)
-        self.refresh_table()
+        self.sort_rows()
 
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
-        self.refresh_table()
+        self.sort_rows()
 
     @on(Input.Changed, "#queue-filter")
     def filter_changed(self) -> None:
@@ -286,7 +332,7 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Submitted, "#queue-filter")
     def filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(QueueTable).focus()
 
     # -- the search text: decrypted once, in a thread, kept in memory only -----------
     class SearchReady(Message):
@@ -302,3 +348,11 @@ class QueueScreen(Screen[None]):
     def search_ready(self, message: SearchReady) -> None:
         self.search = message.texts
         self.refresh_table()
+
+
+def _status(status: Status) -> str:
+    return status.value.replace("_", " ")
+
+
+def cell_width(text: str) -> int:
+    return cell_len(shown(text))

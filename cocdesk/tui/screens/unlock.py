@@ -39,6 +39,9 @@ class UnlockScreen(Screen[None]):
     def __init__(self, demo_passphrase: str | None = None) -> None:
         super().__init__()
         self.demo_passphrase = demo_passphrase
+        # The vault opens after the first frame: Enter pressed before that waits for it.
+        self.opened = False
+        self.pending = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,6 +71,11 @@ class UnlockScreen(Screen[None]):
         chosen = last if last in members else (members[0] if members else None)
         if chosen is not None:
             select.value = chosen
+        self.opened = True
+        if self.pending:
+            self.pending = False
+            self.submit()
+            return
         self.query_one("#unlock-passphrase", Input).focus()
 
     def set_working(self, working: bool) -> None:
@@ -79,6 +87,7 @@ class UnlockScreen(Screen[None]):
 
     def show_error(self, message: str) -> None:
         """A failed unlock: say why, keep the member, clear and refocus the passphrase."""
+        self.pending = False
         self.set_working(False)
         self.query_one("#unlock-message", Label).update(literal(message, multiline=False))
         field = self.query_one("#unlock-passphrase", Input)
@@ -90,6 +99,10 @@ class UnlockScreen(Screen[None]):
     def submit(self) -> None:
         member = self.query_one("#unlock-member", Select).value
         passphrase = self.query_one("#unlock-passphrase", Input).value
+        if not self.opened and passphrase:
+            self.pending = True  # submitted once the members are known (show_vault)
+            self.set_working(True)
+            return
         if not isinstance(member, str):
             self.show_error("Choose your name first.")
             return

@@ -1,0 +1,35 @@
+"""The vault opens after the first frame: Enter pressed before the members are known waits for them."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from cocdesk.tui.screens.unlock import UnlockScreen
+
+
+class UnlockOnly(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[str] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(UnlockScreen("demo"))
+
+    def on_unlock_screen_submitted(self, message: UnlockScreen.Submitted) -> None:
+        self.submitted.append(message.member)
+
+
+async def test_enter_before_the_vault_opens_unlocks_once_the_members_are_shown() -> None:
+    app = UnlockOnly()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"demo", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, UnlockScreen)
+        assert app.submitted == [] and "Choose your name first." not in str(
+            screen.query_one("#unlock-message").render()
+        )
+        screen.show_vault("DemoCon 2026", ["Robin Lead", "Kim Responder"], "Robin Lead")
+        await pilot.pause()
+        assert app.submitted == ["Robin Lead"]
