@@ -9,7 +9,15 @@ from pathlib import Path
 import sqlite_utils
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import BadPlaybook, IntegrityFailure, NotAMember, NotFound, UsageProblem, VaultExists
+from cocdesk.errors import (
+    BadPlaybook,
+    CocdeskError,
+    IntegrityFailure,
+    NotAMember,
+    NotFound,
+    UsageProblem,
+    VaultExists,
+)
 from cocdesk.paths import database_path
 from cocdesk.playbook import Playbook, parse_playbook
 from cocdesk.playbook.loader import DEFAULT_NAME, default_text
@@ -48,6 +56,7 @@ class Desk:
         """Open the vault in `folder`; `hold_lock=False` only for a restore that holds it alone."""
         path = database_path(folder)
         if not path.exists():
+            _interrupted_restore(path)
             raise NotFound(f"no vault in {folder} (create one with `cocdesk init`)")
         lock = VaultLock(folder, alone=False) if hold_lock else None
         try:
@@ -92,6 +101,7 @@ class Desk:
         path = database_path(folder)
         if path.exists():
             raise VaultExists(f"a vault already exists in {folder}")
+        _interrupted_restore(path)  # never a new, empty vault over one a crash set aside
         text = playbook_text if playbook_text is not None else default_text()
         parse_playbook(text, playbook_source)  # refuse a bad playbook before creating anything
         _check_name(event_name, "event name")
@@ -238,6 +248,17 @@ def _open(path: Path) -> sqlite_utils.Database:
     except DAMAGE as exc:
         # Never SQLite's message: on a damaged file it can quote stored bytes.
         raise IntegrityFailure(f"{path} cannot be read as a cocdesk vault ({type(exc).__name__})") from None
+
+
+def _interrupted_restore(path: Path) -> None:
+    """A restore that died between its renames leaves the old vault set aside: say how to get it back."""
+    aside = path.with_name(path.name + ".before-restore")  # service/restore.py's name for it
+    if aside.exists():
+        # Not damage (exit 4): the files are whole, only in the wrong place.
+        raise CocdeskError(
+            f"a restore was interrupted: the vault is in {aside.name} (with its -wal and -shm, if any); "
+            f"rename it back to {path.name} to open it"
+        )
 
 
 def _remove_vault_files(path: Path) -> None:

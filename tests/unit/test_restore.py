@@ -254,3 +254,17 @@ def test_a_vault_open_in_the_app_or_a_command_is_not_restored_over(saved: Path, 
         holder.close()
     restore(vault_dir, saved, as_lead)
     assert case_ids(vault_dir) == ["C-0001"]
+
+
+def test_a_vault_set_aside_by_a_crashed_restore_is_named_not_replaced(vault_dir: Path, saved: Path) -> None:
+    """A kill between restore's renames leaves only cocdesk.db.before-restore: cocdesk says where
+    the vault is, and neither opens an empty folder as "no vault" nor creates a new one over it."""
+    (vault_dir / "cocdesk.db").rename(vault_dir / "cocdesk.db.before-restore")
+    with pytest.raises(
+        CocdeskError, match="a restore was interrupted: the vault is in cocdesk.db.before-restore"
+    ):
+        Desk.open(vault_dir)
+    with pytest.raises(CocdeskError, match="rename it back to cocdesk.db"):
+        Desk.create(vault_dir, "Another", LEAD, LEAD_PASSPHRASE)
+    (vault_dir / "cocdesk.db.before-restore").rename(vault_dir / "cocdesk.db")
+    assert case_ids(vault_dir) == ["C-0001", "C-0002"]
