@@ -42,7 +42,7 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     Their sealed copies go, the recusal is recorded, and the case is re-keyed
     for everyone who keeps it. The caller checkpoints after commit.
     """
-    db, keys = session.db, session.event_keys
+    db = session.db
     already = recused_now(session, case_id)
     chosen = sorted(set(member_ids) - already)
     if not chosen:
@@ -57,15 +57,7 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     )
     if problem:
         raise RuleRefused(problem)
-    # The old key, before any copy goes: the recorder may be the one stepping out.
-    old = session.case_key(case_id)
-    at = session.now()
-    for member_id in chosen:
-        case_store.remove_sealed_key(db, case_id, member_id)
-        recusals.add(db, keys, case_id, member_id, at)
-        # Who recorded it is the actor; whose conflict it is goes in the detail.
-        audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))
-    rekey_in(session, case_id, old)
+    _step_out(session, case_id, chosen)
 
 
 def carry_recusals_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None:
@@ -75,17 +67,24 @@ def carry_recusals_in(session: Session, case_id: str, member_ids: Iterable[int])
     members of the same names step out too, whoever takes the bundle in. Their
     copies go and the case is re-keyed, as for a conflict declared here.
     """
-    db, keys = session.db, session.event_keys
     chosen = sorted(set(member_ids) - recused_now(session, case_id))
     if not chosen:
         return
-    if not case_store.key_holders(db, case_id) - set(chosen):
+    if not case_store.key_holders(session.db, case_id) - set(chosen):
         raise RuleRefused(f"everyone here who holds {case_id} stepped out of it at the sender")
+    _step_out(session, case_id, chosen)
+
+
+def _step_out(session: Session, case_id: str, chosen: list[int]) -> None:
+    """Delete these members' copies, record each recusal, and re-key the case for the rest."""
+    db, keys = session.db, session.event_keys
+    # The old key, before any copy goes: the recorder may be the one stepping out.
     old = session.case_key(case_id)
     at = session.now()
     for member_id in chosen:
         case_store.remove_sealed_key(db, case_id, member_id)
         recusals.add(db, keys, case_id, member_id, at)
+        # Who recorded it is the actor; whose conflict it is goes in the detail.
         audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))
     rekey_in(session, case_id, old)
 
