@@ -60,7 +60,6 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.pilot import Pilot
 
-    from cocdesk.domain.report import Report
     from cocdesk.service.cases import CaseService, CaseSummary
 
 COLS, ROWS = 120, 40
@@ -210,48 +209,7 @@ def log(message: str) -> None:
 
 
 # -- the vault ----------------------------------------------------------------------------
-FIRST = ("Alex", "Sam", "Jordan", "Casey", "Morgan", "Taylor", "Drew", "Jamie", "Lee", "Robin", "Avery")
-LAST = ("Example", "Sample", "Placeholder", "Fictional", "Mock", "Trial", "Invented", "Demo")
-PLACES = (
-    "Room A",
-    "Room B",
-    "Room C",
-    "Hallway B",
-    "Main hall",
-    "Sponsor hall",
-    "Registration",
-    "Social venue",
-)
-LOOKS = ("orange beanie", "grey hoodie", "green jacket", "red scarf", "blue cap", "yellow lanyard")
-DEEDS = (
-    "kept interrupting the speaker and made comments about women in compilers",
-    "followed me between sessions and waited outside the bathroom",
-    "put an arm around me twice after I said no",
-    "showed an unrelated sexual image on a slide",
-    "shouted over the panel Q&A for ten minutes",
-    "made jokes about accents at the registration desk",
-    "took photos of attendees without asking",
-)
-
-
-def fake_report(rng: random.Random, categories: Sequence[str]) -> Report:
-    """A fictional report with enough variety that the filter narrows as one types."""
-    from cocdesk.domain.report import Report, ReportedPerson, Reporter, Witness
-
-    person = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    place, look = rng.choice(PLACES), rng.choice(LOOKS)
-    return Report(
-        description=f"Someone in a {look} {rng.choice(DEEDS)} near {place}. "
-        f"It happened around {rng.randint(9, 21)}:{rng.choice(('00', '15', '30', '45'))}.",
-        taken_by=rng.choice((LEAD, RESPONDER)),
-        reporter=Reporter(name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", contact="someone@example.org"),
-        incident_at=rng.choice(("Friday", "Saturday", "Sunday")) + " afternoon",
-        location=place,
-        category=rng.choice(categories),
-        reported=(ReportedPerson(name=person, badge=f"A-{rng.randint(1000, 9999)}", appearance=look),),
-        witnesses=(Witness(name=f"{rng.choice(FIRST)} {rng.choice(LAST)}"),),
-        urgent=rng.random() < 0.05,
-    )
+# The reports are the demo's (`cocdesk demo --cases N`): one generator of fictional cases.
 
 
 @dataclass
@@ -268,6 +226,7 @@ def build_vault(folder: Path, cases: int) -> Vault:
     Each report is its own transaction, exactly as the app saves one, so the
     build doubles as the "save a report" measurement (the vault grows meanwhile).
     """
+    from cocdesk.demo import fictional_report
     from cocdesk.domain.roles import Role
     from cocdesk.service import CaseService, Desk, TeamService
     from cocdesk.vault.kdf import FAST_FOR_TESTS, PRODUCTION
@@ -286,10 +245,10 @@ def build_vault(folder: Path, cases: int) -> Vault:
         team.add_member(RESPONDER, Role.RESPONDER, PASSPHRASE, FAST_FOR_TESTS)
         service = CaseService(session)
         rng = random.Random(2026)
-        categories = list(desk.playbook.category_codes)
+        categories = tuple(desk.playbook.category_codes)
         save_ms: list[float] = []
         for _ in range(cases):
-            report = fake_report(rng, categories)
+            report = fictional_report(rng, categories)
             moment["at"] += step
             t0 = time.perf_counter()
             service.add_report(report)
