@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from cocdesk.domain.retention import expired
+from cocdesk.domain.retention import FINISHED, expired
 from cocdesk.domain.roles import may_purge
 from cocdesk.domain.status import Status
 from cocdesk.errors import CocdeskError, NotAMember, NotFound, RuleRefused
 from cocdesk.service.access import recused_now
+from cocdesk.service.clock import stamp
 from cocdesk.service.session import Session
 from cocdesk.service.shred import after_shred, shred_in
 from cocdesk.store import cases as case_store
@@ -132,7 +133,12 @@ class RetentionService:
 
     def _expired_rows(self) -> list[case_store.CaseRow]:
         s = self.session
-        return [row for row in case_store.all_rows(s.db, s.event_keys) if self._past(row)]
+        # The store narrows by status and stamp (a superset, to the second); the rule decides.
+        cutoff = stamp(s.clock() - timedelta(days=self.days))
+        statuses = [status.value for status in FINISHED]
+        return [
+            row for row in case_store.finished_before(s.db, s.event_keys, statuses, cutoff) if self._past(row)
+        ]
 
     def _past(self, row: case_store.CaseRow) -> bool:
         return expired(row.status, parse_stamp(row.updated_at), self.session.clock(), self.days)

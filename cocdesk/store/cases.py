@@ -175,6 +175,23 @@ def all_rows(db: sqlite_utils.Database, keys: EventKeys) -> list[CaseRow]:
     return [_checked(keys, raw) for raw in db.execute(f"SELECT {CASE_COLUMNS} FROM cases ORDER BY seq")]
 
 
+def finished_before(
+    db: sqlite_utils.Database, keys: EventKeys, statuses: Iterable[str], before: str
+) -> list[CaseRow]:
+    """Cases in these statuses last updated at or before `before` (a stored stamp), MAC-checked.
+
+    Chosen in SQL (stamps are ISO UTC, so they sort as text): the queue's retention
+    line asks on every return to the queue, and must not read every case to say "none".
+    """
+    wanted = list(statuses)
+    marks = ",".join("?" * len(wanted))
+    cursor = db.execute(
+        f"SELECT {CASE_COLUMNS} FROM cases WHERE status IN ({marks}) AND updated_at <= ? ORDER BY seq",
+        [*wanted, before],
+    )
+    return [_checked(keys, raw) for raw in cursor]
+
+
 def put_sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int, sealed: bytes) -> None:
     db.execute(
         "INSERT INTO case_keys (case_id, member_id, sealed) VALUES (?, ?, ?) "
