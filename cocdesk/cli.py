@@ -512,11 +512,9 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _recipient(path: str) -> bytes:
-    from cocdesk.exchange.bundle import parse_public_key
-    from cocdesk.exchange.files import read_file
+    from cocdesk.exchange.bundle import read_public_key
 
-    raw = read_file(Path(path), "public key file", limit=64 * 1024)
-    return parse_public_key(raw.decode("utf-8", errors="replace"), path)
+    return read_public_key(Path(path))
 
 
 def _new_file(given: str | None, kind: str, clock_stamp: str) -> Path:

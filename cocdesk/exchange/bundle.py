@@ -14,10 +14,12 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cocdesk.domain.status import Status
 from cocdesk.errors import CocdeskError, IntegrityFailure
+from cocdesk.exchange.files import read_file
 from cocdesk.vault.envelope import fingerprint
 
 FORMAT = "cocdesk-bundle/2"
@@ -38,6 +40,12 @@ def public_key_text(public_key: bytes, member: str, event: str) -> str:
         f"# cocdesk public key of {member} ({event}); fingerprint {fingerprint(public_key)}\n"
         f"{KEY_PREFIX}{base64.b64encode(public_key).decode('ascii')}\n"
     )
+
+
+def read_public_key(path: Path) -> bytes:
+    """The public key in a key file (from `cocdesk member pubkey`), with one clear line if none."""
+    raw = read_file(path, "public key file", limit=64 * 1024)
+    return parse_public_key(raw.decode("utf-8", errors="replace"), str(path))
 
 
 def parse_public_key(text: str, source: str) -> bytes:

@@ -169,12 +169,9 @@ class HandoffScreen(Screen[None]):
             key_file, target, named = _path(values[0]), _path(values[1]), values[2].split()
 
             def export() -> str:
-                from cocdesk.exchange.bundle import parse_public_key
-                from cocdesk.exchange.files import read_file
+                from cocdesk.exchange.bundle import read_public_key
 
-                key = parse_public_key(
-                    read_file(key_file, "public key file", 64 * 1024).decode(errors="replace"), str(key_file)
-                )
+                key = read_public_key(key_file)
                 done = self.handoff.export(key, target, [c.upper() for c in named] or None)
                 lines = [f"Wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}."]
                 if done.left_out:
@@ -238,12 +235,9 @@ class HandoffScreen(Screen[None]):
             key_file, target = _path(values[0]), _path(values[1])
 
             def export() -> str:
-                from cocdesk.exchange.bundle import parse_public_key
-                from cocdesk.exchange.files import read_file
+                from cocdesk.exchange.bundle import read_public_key
 
-                key = parse_public_key(
-                    read_file(key_file, "public key file", 64 * 1024).decode(errors="replace"), str(key_file)
-                )
+                key = read_public_key(key_file)
                 done = self.banlist.export(key, target)
                 lines = [
                     f"Wrote {done.people} identifier(s) from {done.cases} case(s) with a ban to {target}."
