@@ -317,3 +317,57 @@ def test_json_output_is_ascii_so_no_byte_can_drive_a_terminal(run: Run) -> None:
     code, out, _ = run("export", "C-0001", "--format", "json")
     assert code == 0 and out.isascii()
     assert json.loads(out)["report"]["description"] == hostile["description"]
+
+
+@pytest.mark.parametrize(
+    ("words", "folder"),
+    [
+        ([], ""),
+        (["--data-dir", "/srv/desk"], "/srv/desk"),
+        (["--data-dir=/srv/desk"], "/srv/desk"),
+        (["--data-dir"], None),
+        (["--data-dir="], None),
+        (["--data-dir", "--help"], None),
+        (["--data-dir", "/srv/desk", "list"], None),
+        (["list"], None),
+        (["--help"], None),
+        (["--version"], None),
+        (["--data"], None),
+    ],
+)
+def test_only_the_plain_app_command_skips_the_command_grammar(words: list[str], folder: str | None) -> None:
+    from cocdesk.cli import _app_only
+
+    assert _app_only(words) == folder
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["--data-dir"], "argument --data-dir: expected one argument"),
+        (["--data-dir", "/srv/desk", "frobnicate"], "argument COMMAND: invalid choice"),
+    ],
+)
+def test_a_mistake_next_to_the_app_options_is_still_named(words: list[str], message: str) -> None:
+    err = io.StringIO()
+    assert main(words, out=io.StringIO(), err=err) == 2
+    assert err.getvalue().startswith(f"cocdesk: {message}") and err.getvalue().count("\n") == 1
+
+
+def test_opening_the_app_loads_no_storage_crypto_or_command_grammar_before_the_first_frame() -> None:
+    """What `cocdesk` imports before the unlock screen is drawn (BENCHMARKS.md: first
+    paint): the command grammar, SQLite, sqlite-utils, PyNaCl and every other screen
+    come later."""
+    code = (
+        "import sys\n"
+        "from cocdesk import cli\n"
+        "assert cli._app_only(['--data-dir', 'x']) == 'x'\n"
+        "from cocdesk.tui.app import make_app\n"
+        "make_app(__import__('pathlib').Path('x'))\n"
+        "late = ['argparse', 'json', 'sqlite3', 'sqlite_utils', 'nacl', 'cocdesk.arguments',\n"
+        "        'cocdesk.service', 'cocdesk.store', 'cocdesk.tui.screens.queue']\n"
+        "print(' '.join(m for m in late if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
