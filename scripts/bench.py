@@ -89,7 +89,7 @@ if __name__ == "__main__":
     Bare().run()
 """
 BARE_MARKER = "bare textual reference"
-UNLOCK_MARKER = "Unlock"  # the unlock button's label: only in the unlock screen's first frame
+UNLOCK_MARKER = "Press Enter to unlock"  # the unlock screen's hint: in its first frame
 READY_MARKER = EVENT  # shown once the vault is open and the members are filled in
 CASE_ID_MARKER = r"C-\d{4}"  # any case id: a queue row has been painted
 
@@ -763,7 +763,7 @@ def startup_figures(paints: Paints) -> list[Figure]:
             vs_bare=f"{unlock_ratio:.2f}×",
             target="≤ 1.15× bare",
             verdict=met(unlock_ratio <= 1.15),
-            note=f'pty, marker "{UNLOCK_MARKER}" (the button\'s label); vs bare = median / bare median',
+            note=f'pty, marker "{UNLOCK_MARKER}"; vs bare = median / bare median',
         ),
         Figure(
             "unlock screen ready (vault open, members)",

@@ -24,6 +24,7 @@ from textual.screen import Screen
 
 from cocdesk.domain.roles import Role
 from cocdesk.errors import CocdeskError, WrongPassphrase
+from cocdesk.tui import stylesheet
 from cocdesk.tui.commands import CocdeskCommands
 from cocdesk.tui.literal import shown
 from cocdesk.tui.screens.unlock import UnlockScreen
@@ -53,12 +54,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Backdrop(Screen[None]):
-    """The bottom of the screen stack: empty, so nothing is behind the unlock screen."""
-
-
 class CocdeskApp(App[None]):
-    CSS_PATH = "cocdesk.tcss"
+    # No CSS_PATH: the one stylesheet is read in two parts (tui/stylesheet.py).
     TITLE = "cocdesk"
     # Selecting text would copy it out through the terminal (OSC 52): no case data leaves that way.
     ALLOW_SELECT = False
@@ -102,17 +99,37 @@ class CocdeskApp(App[None]):
         self.step_drafts: DraftService | None = None
         self.access: AccessService | None = None
         self.last_input = idle_clock()
+        first_frame_css, self.later_css = stylesheet.read()
+        self.stylesheet.add_source(first_frame_css, read_from=(str(stylesheet.PATH), ""))
 
     # -- start-up --------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
-        return Backdrop()
+        # The unlock screen is the bottom of the stack: the queue replaces it on unlock
+        # and a new one replaces everything on lock, so no screen ever lies behind it
+        # (and there is one screen fewer to build before the first frame).
+        screen = UnlockScreen(self.demo_passphrase)
+        # switch_screen pops the result slot that push_screen gives a screen; Textual
+        # gives none to the default screen (textual#2650), so it gets one here.
+        screen._push_result_callback(screen, None)
+        return screen
 
     def on_mount(self) -> None:
-        self.push_screen(UnlockScreen(self.demo_passphrase))
-        # After the first frame: the worker imports storage and crypto, and a thread
-        # importing modules holds the interpreter the first paint needs.
+        # After the first frame: the rest of the stylesheet, then the worker that imports
+        # storage and crypto (a thread importing modules holds the interpreter the first
+        # paint needs).
+        self.call_after_refresh(self.load_later_css)
         self.call_after_refresh(self.open_vault)
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+
+    def load_later_css(self) -> None:
+        """The stylesheet's rules for every screen but the unlock screen."""
+        if self.later_css:
+            self.stylesheet.add_source(
+                self.later_css, read_from=(str(stylesheet.PATH), "after the first frame")
+            )
+            self.later_css = ""
+            self.stylesheet.parse()
+            self.stylesheet.update(self)
 
     # Explicit descriptions: by default a worker is described by repr(args), which
     # would put a passphrase into Textual's log and devtools.
@@ -129,7 +146,7 @@ class CocdeskApp(App[None]):
             self.post_message(self.VaultOpened(None, _reason(exc)))
 
     @on(VaultOpened)
-    def vault_opened(self, message: VaultOpened) -> None:
+    async def vault_opened(self, message: VaultOpened) -> None:
         from cocdesk.tui.screens.setup import SetupScreen
 
         if message.error:
@@ -140,13 +157,13 @@ class CocdeskApp(App[None]):
             return
         self.desk = message.desk
         self.sub_title = message.desk.event_name
-        self.show_unlock_details()
+        await self.show_unlock_details()
         self.call_after_refresh(warm_up)
 
-    def show_unlock_details(self) -> None:
+    async def show_unlock_details(self) -> None:
         screen = self.screen_named(UnlockScreen)
         if self.desk is not None and screen is not None:
-            screen.show_vault(self.desk.event_name, self.desk.member_names(), self.desk.last_member())
+            await screen.show_vault(self.desk.event_name, self.desk.member_names(), self.desk.last_member())
 
     def screen_named(self, kind: type[Any]) -> Any:
         return next((s for s in reversed(self.screen_stack) if isinstance(s, kind)), None)
@@ -1027,7 +1044,7 @@ class CocdeskApp(App[None]):
         # Drop every screen that held case data, so Escape or back reveals nothing.
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(UnlockScreen(self.demo_passphrase))
+        self.switch_screen(UnlockScreen(self.demo_passphrase))
         self.sub_title = self.desk.event_name if self.desk else ""
         self.call_after_refresh(self.show_unlock_details)
 

@@ -30,7 +30,7 @@ async def test_ctrl_l_locks_at_once_from_a_case(app: CocdeskApp) -> None:
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, UnlockScreen)
-        assert len(app.screen_stack) == 2  # the empty backdrop and the unlock screen, nothing else
+        assert len(app.screen_stack) == 1  # the unlock screen, nothing behind it
         assert session.locked and app.session is None
         _assert_nothing_of_cases_shown(app)
 

@@ -57,7 +57,7 @@ def checkboxes_have_room(app: App[None]) -> bool:
 # -- unlock and first run --------------------------------------------------------------------
 def test_unlock_screen_of_the_demo(shows: Shows) -> None:
     """Unlock box: "DemoCon 2026 — response team", member "Robin Lead" chosen, an empty
-    focused passphrase field with a steady cursor, the Unlock button, and the line
+    focused passphrase field with a steady cursor, "Press Enter to unlock." below it, and the line
     "Demo vault (fictional cases). The passphrase is: demo". Header: cocdesk — DemoCon 2026."""
     assert shows(settle)
 

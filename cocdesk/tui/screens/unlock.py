@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from cocdesk.tui.literal import literal
 
@@ -47,11 +47,15 @@ class UnlockScreen(Screen[None]):
         yield Header()
         with Vertical(id="unlock-box"):
             yield Static("Opening the vault…", id="unlock-event")
-            yield Select[str]([], prompt="Member", id="unlock-member", allow_blank=True)
+            # The member list comes with the vault, after the first frame; this blank
+            # keeps its place so nothing moves when it arrives. The spinner, too, is
+            # only built when needed: both cost the first paint (BENCHMARKS.md).
+            yield Static("", id="unlock-member-slot")
             yield Input(placeholder="Passphrase", password=True, id="unlock-passphrase")
-            yield Button("Unlock", id="unlock-button", variant="primary")
-            yield LoadingIndicator(id="unlock-working")
-            yield Label("", id="unlock-message")
+            # Enter is the way in. No Unlock button: its styles alone (every variant of
+            # Textual's Button) cost the first paint about 6% of a bare Textual app.
+            yield Static("Press Enter to unlock.", id="unlock-hint")
+            yield Static("", id="unlock-message")
             if self.demo_passphrase is not None:
                 yield Static(
                     literal(f"Demo vault (fictional cases). The passphrase is: {self.demo_passphrase}"),
@@ -60,17 +64,27 @@ class UnlockScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#unlock-working").display = False
         self.query_one("#unlock-passphrase", Input).focus()
 
-    def show_vault(self, event_name: str, members: list[str], last: str | None) -> None:
+    async def show_vault(self, event_name: str, members: list[str], last: str | None) -> None:
         """Called once the vault file is open: fill in the event and its members."""
+        from textual.widgets import Select
+
+        if self.opened:
+            return
         self.query_one("#unlock-event", Static).update(literal(f"{event_name} — response team"))
-        select = self.query_one("#unlock-member", Select)
-        select.set_options([(literal(m, multiline=False), m) for m in members])
         chosen = last if last in members else (members[0] if members else None)
-        if chosen is not None:
-            select.value = chosen
+        select = Select[str](
+            [(literal(m, multiline=False), m) for m in members],
+            prompt="Member",
+            id="unlock-member",
+            allow_blank=True,
+            value=chosen if chosen is not None else Select.NULL,
+        )
+        slot = self.query_one("#unlock-member-slot")
+        with self.app.batch_update():
+            await self.query_one("#unlock-box").mount(select, before=slot)
+            await slot.remove()
         self.opened = True
         if self.pending:
             self.pending = False
@@ -79,25 +93,33 @@ class UnlockScreen(Screen[None]):
         self.query_one("#unlock-passphrase", Input).focus()
 
     def set_working(self, working: bool) -> None:
-        self.query_one("#unlock-working").display = working
-        self.query_one("#unlock-button", Button).disabled = working
+        spinner = self.query("#unlock-working")
+        if spinner:
+            spinner.first().display = working
+        elif working:
+            from textual.widgets import LoadingIndicator
+
+            self.query_one("#unlock-box").mount(
+                LoadingIndicator(id="unlock-working"), before="#unlock-message"
+            )
         self.query_one("#unlock-passphrase", Input).disabled = working
         if working:
-            self.query_one("#unlock-message", Label).update("Opening your key…")
+            self.query_one("#unlock-message", Static).update("Opening your key…")
 
     def show_error(self, message: str) -> None:
         """A failed unlock: say why, keep the member, clear and refocus the passphrase."""
         self.pending = False
         self.set_working(False)
-        self.query_one("#unlock-message", Label).update(literal(message, multiline=False))
+        self.query_one("#unlock-message", Static).update(literal(message, multiline=False))
         field = self.query_one("#unlock-passphrase", Input)
         field.value = ""
         field.focus()
 
     @on(Input.Submitted, "#unlock-passphrase")
-    @on(Button.Pressed, "#unlock-button")
     def submit(self) -> None:
-        member = self.query_one("#unlock-member", Select).value
+        from textual.widgets import Select
+
+        member = self.query_one("#unlock-member", Select).value if self.opened else None
         passphrase = self.query_one("#unlock-passphrase", Input).value
         if not self.opened and passphrase:
             self.pending = True  # submitted once the members are known (show_vault)
