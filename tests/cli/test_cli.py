@@ -364,7 +364,7 @@ def test_opening_the_app_loads_no_storage_crypto_or_command_grammar_before_the_f
         "assert cli._app_only(['--data-dir', 'x']) == 'x'\n"
         "from cocdesk.tui.app import make_app\n"
         "make_app(__import__('pathlib').Path('x'))\n"
-        "late = ['argparse', 'json', 'sqlite3', 'sqlite_utils', 'nacl', 'cocdesk.arguments',\n"
+        "late = ['argparse', 'json', 'sqlite3', 'sqlite_utils', 'nacl', 'cocdesk.tui.screens.setup',\n"
         "        'cocdesk.service', 'cocdesk.store', 'cocdesk.tui.screens.queue']\n"
         "print(' '.join(m for m in late if m in sys.modules))\n"
     )

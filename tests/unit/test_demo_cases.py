@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cocdesk import demo
-from cocdesk.arguments import build_parser
+from cocdesk.cli import build_parser
 from cocdesk.service import CaseService
 from cocdesk.service.integrity import verify
 from cocdesk.vault.kdf import FAST_FOR_TESTS
