@@ -61,7 +61,10 @@ class CocdeskApp(App[None]):
     ALLOW_SELECT = False
     COMMANDS = App.COMMANDS | {CocdeskCommands}
     BINDINGS = [
-        Binding("ctrl+l", "lock", "Lock", tooltip="Lock now: hide everything, forget the keys"),
+        # Priority: a dialog (help, the palette, a question) must not stop it.
+        Binding(
+            "ctrl+l", "lock", "Lock", tooltip="Lock now: hide everything, forget the keys", priority=True
+        ),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="What this screen is for"),
     ]
 
@@ -238,6 +241,10 @@ class CocdeskApp(App[None]):
         from cocdesk.domain.roles import may_purge
         from cocdesk.service.retention import RetentionService
 
+        # Help opened while the key was derived sits on the unlock screen: the queue
+        # replaces the unlock screen itself, so it never stays behind.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         self.switch_screen(
             QueueScreen(
                 self.cases,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from cocdesk.tui.app import CocdeskApp
 from cocdesk.tui.screens.intake import IntakeScreen
@@ -99,3 +99,38 @@ async def test_the_palette_offers_no_case_actions_while_locked(app: CocdeskApp) 
         await settle(pilot)
         titles = [title for title, _, _ in CocdeskCommands(app.screen)._commands()]
         assert not any(t.startswith(("queue:", "case:", "intake:")) for t in titles)
+
+
+async def test_ctrl_l_locks_through_an_open_dialog(app: CocdeskApp) -> None:
+    """Help, or any other dialog, on top of a case does not hold the lock back."""
+    async with app.run_test(size=(100, 40)) as pilot:
+        await unlock(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        session = app.session
+        assert session is not None and type(app.screen).__name__ == "HelpModal"
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen) and len(app.screen_stack) == 1
+        assert session.locked and app.session is None
+        _assert_nothing_of_cases_shown(app)
+
+
+async def test_help_opened_while_the_key_opens_leaves_nothing_behind_the_queue(app: CocdeskApp) -> None:
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, UnlockScreen)
+        await pilot.press(*"demo")
+        field = screen.query_one("#unlock-passphrase", Input)
+        # Enter, then `?` before the key is open: the worker's answer finds help on top.
+        screen.submit()
+        assert field.value == ""  # the field does not keep the passphrase while the key opens
+        app.action_help()
+        assert type(app.screen).__name__ == "HelpModal"
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen) and len(app.screen_stack) == 1

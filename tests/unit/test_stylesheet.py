@@ -24,3 +24,17 @@ def test_the_two_parts_are_the_whole_file_and_keep_its_line_numbers() -> None:
 
 def test_without_the_mark_the_whole_file_comes_first() -> None:
     assert stylesheet.parts("Screen { color: red; }\n") == ("Screen { color: red; }\n", "")
+
+
+def test_both_parts_parse_without_an_error() -> None:
+    """The second part is parsed after the first frame, where an error would not be shown
+    as Textual shows one in CSS_PATH at start-up: so it is parsed here."""
+    from textual.app import App
+    from textual.css.stylesheet import Stylesheet
+
+    sheet = Stylesheet(variables=App().get_css_variables())
+    first, rest = stylesheet.read()
+    sheet.add_source(first, read_from=(str(stylesheet.PATH), ""))
+    sheet.add_source(rest, read_from=(str(stylesheet.PATH), "after the first frame"))
+    sheet.parse()
+    assert len(sheet.rules) > 50

@@ -70,8 +70,8 @@ class UnlockScreen(Screen[None]):
         """Called once the vault file is open: fill in the event and its members."""
         from textual.widgets import Select
 
-        if self.opened:
-            return
+        if self.opened or self.query("#unlock-member"):
+            return  # filled in already, or being filled in (the mount below is awaited)
         self.query_one("#unlock-event", Static).update(literal(f"{event_name} — response team"))
         chosen = last if last in members else (members[0] if members else None)
         select = Select[str](
@@ -132,6 +132,8 @@ class UnlockScreen(Screen[None]):
             self.show_error("Type your passphrase.")
             return
         self.set_working(True)
+        # The message carries it on; the field need not hold it while the key opens.
+        self.query_one("#unlock-passphrase", Input).value = ""
         self.post_message(self.Submitted(member, passphrase))
 
     def action_noop(self) -> None:
