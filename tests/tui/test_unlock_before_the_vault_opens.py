@@ -58,4 +58,4 @@ async def test_the_member_list_arrives_in_its_kept_place_and_nothing_moves() -> 
         await pilot.press("o", "enter")
         await pilot.pause()
         assert app.submitted == ["Kim Responder"]
-        assert screen.query_one("#unlock-working").display  # the spinner, built when first needed
+        assert screen.query_one("#unlock-working").display  # the spinner, built with the member list

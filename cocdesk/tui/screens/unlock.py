@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 
 from cocdesk.tui.literal import literal
@@ -48,8 +49,8 @@ class UnlockScreen(Screen[None]):
         with Vertical(id="unlock-box"):
             yield Static("Opening the vault…", id="unlock-event")
             # The member list comes with the vault, after the first frame; this blank
-            # keeps its place so nothing moves when it arrives. The spinner, too, is
-            # only built when needed: both cost the first paint (BENCHMARKS.md).
+            # keeps its place so nothing moves when it arrives. The spinner is built
+            # then too: both cost the first paint (BENCHMARKS.md), not Enter.
             yield Static("", id="unlock-member-slot")
             yield Input(placeholder="Passphrase", password=True, id="unlock-passphrase")
             # Enter is the way in. No Unlock button: its styles alone (every variant of
@@ -85,6 +86,7 @@ class UnlockScreen(Screen[None]):
         with self.app.batch_update():
             await self.query_one("#unlock-box").mount(select, before=slot)
             await slot.remove()
+        self._spinner()
         self.opened = True
         if self.pending:
             self.pending = False
@@ -92,16 +94,20 @@ class UnlockScreen(Screen[None]):
             return
         self.query_one("#unlock-passphrase", Input).focus()
 
-    def set_working(self, working: bool) -> None:
-        spinner = self.query("#unlock-working")
-        if spinner:
-            spinner.first().display = working
-        elif working:
-            from textual.widgets import LoadingIndicator
+    def _spinner(self) -> Widget:
+        """The spinner, built hidden the first time it is asked for."""
+        found = self.query("#unlock-working")
+        if found:
+            return found.first()
+        from textual.widgets import LoadingIndicator
 
-            self.query_one("#unlock-box").mount(
-                LoadingIndicator(id="unlock-working"), before="#unlock-message"
-            )
+        spinner = LoadingIndicator(id="unlock-working")
+        spinner.display = False
+        self.query_one("#unlock-box").mount(spinner, before="#unlock-message")
+        return spinner
+
+    def set_working(self, working: bool) -> None:
+        self._spinner().display = working
         self.query_one("#unlock-passphrase", Input).disabled = working
         if working:
             self.query_one("#unlock-message", Static).update("Opening your key…")
