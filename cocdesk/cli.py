@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -13,6 +14,8 @@ from cocdesk.errors import CocdeskError, IntegrityFailure, UsageProblem
 
 if TYPE_CHECKING:
     import argparse
+
+    from cocdesk.service import Desk, Session
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 
@@ -184,16 +187,17 @@ def _folder(args: argparse.Namespace) -> Path:
     return data_dir(args.data_dir)
 
 
-def _unlocked(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+@contextmanager
+def _unlocked(args: argparse.Namespace) -> Iterator[tuple[Desk, Session]]:
+    """The vault, unlocked by the member the environment or the terminal names; closed
+    however the command ends."""
     from cocdesk.service import Desk
 
     desk = Desk.open(_folder(args))
     try:
-        session = desk.unlock(_member(desk.member_names()), _passphrase())
-    except BaseException:
+        yield desk, desk.unlock(_member(desk.member_names()), _passphrase())
+    finally:
         desk.close()
-        raise
-    return desk, session
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
@@ -237,12 +241,9 @@ def cmd_member_add(args: argparse.Namespace, out: TextIO) -> int:
         role = parse_role(args.role)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         passphrase = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
         TeamService(session).add_member(args.name, role, passphrase)
-    finally:
-        desk.close()
     print(f"added {args.name} as {role.value}", file=out)
     return exit_codes.OK
 
@@ -251,11 +252,8 @@ def cmd_member_delegate(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.text import visible
     from cocdesk.service.steps import StepService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         StepService(session).name_delegate(args.name)
-    finally:
-        desk.close()
     print(f"{visible(args.name, keep='')} may now mark announcements as made", file=out)
     return exit_codes.OK
 
@@ -264,11 +262,8 @@ def cmd_member_list(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.text import visible
     from cocdesk.service import TeamService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         members = TeamService(session).members()
-    finally:
-        desk.close()
     print(f"{'name':<24} {'role':<10} {'state':<8} cases  delegate", file=out)
     for m in members:
         state = "active" if m.active else "removed"
@@ -283,11 +278,8 @@ def cmd_member_remove(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.text import visible
     from cocdesk.service import TeamService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         rekeyed = TeamService(session).remove_member(args.name)
-    finally:
-        desk.close()
     name = visible(args.name, keep="")
     print(f"removed {name}; {rekeyed} case(s) re-keyed. What they saw before, they saw.", file=out)
     return exit_codes.OK
@@ -312,12 +304,9 @@ def cmd_member_reenrol(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.text import visible
     from cocdesk.service import TeamService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         new = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
         given = TeamService(session).reenrol(args.name, new)
-    finally:
-        desk.close()
     print(f"re-enrolled {visible(args.name, keep='')} with a new key; {given} case(s) sealed to it", file=out)
     return exit_codes.OK
 
@@ -326,8 +315,7 @@ def cmd_conflict(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.domain.text import visible
     from cocdesk.service.access import AccessService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         access = AccessService(session)
         if args.lift:
             access.lift(args.case, args.lift)
@@ -335,8 +323,6 @@ def cmd_conflict(args: argparse.Namespace, out: TextIO) -> int:
         else:
             access.declare_conflict(args.case)
             said = f"you stepped out of {visible(args.case, keep='')}; it was re-keyed without you"
-    finally:
-        desk.close()
     print(said, file=out)
     return exit_codes.OK
 
@@ -344,11 +330,8 @@ def cmd_conflict(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_member_pubkey(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.handoff import HandoffService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         text = HandoffService(session).public_key_text(args.name)
-    finally:
-        desk.close()
     out.write(visible_lines(text))
     return exit_codes.OK
 
@@ -413,11 +396,8 @@ def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service import CaseService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         rows = CaseService(session).list_cases()
-    finally:
-        desk.close()
     if args.json:
         import json
 
@@ -455,8 +435,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service import CaseService
     from cocdesk.service.access import AccessService
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         view = CaseService(session).open_case(args.case)
         AccessService(session).record_exported(args.case)
         text = (
@@ -464,8 +443,6 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             if args.format == "json"
             else case_export.to_markdown(view, desk.playbook)
         )
-    finally:
-        desk.close()
     out.write(text if text.endswith("\n") else text + "\n")
     return exit_codes.OK
 
@@ -474,11 +451,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.exchange import transparency
     from cocdesk.service.transparency import transparency_report
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         report = transparency_report(session)
-    finally:
-        desk.close()
     text = (
         transparency.to_json(report)
         if args.format == "json"
@@ -491,11 +465,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.integrity import verify
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         problems = verify(session)
-    finally:
-        desk.close()
     if problems:
         from cocdesk.domain.text import visible
 
@@ -509,11 +480,8 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.copies import backup
 
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         backup(desk, session, Path(args.path))
-    finally:
-        desk.close()
     print(f"wrote a sealed backup to {args.path}", file=out)
     return exit_codes.OK
 
@@ -534,12 +502,9 @@ def cmd_bundle_export(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.handoff import HandoffService
 
     recipient = _recipient(args.to)
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         target = _new_file(args.out, "bundle", session.now())
         done = HandoffService(session).export(recipient, target, args.case)
-    finally:
-        desk.close()
     print(f"wrote {len(done.case_ids)} case(s) to {target}, sealed to key {done.fingerprint}", file=out)
     if done.left_out:
         print(
@@ -568,8 +533,7 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
     if args.list and (args.case or args.yes):
         raise UsageProblem("--list only lists: give no CASE and no --yes with it")
     expired: list[RetainedCase] = []
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         retention = RetentionService(session)
         days = retention.days
         if args.case:
@@ -606,8 +570,6 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
             print("nothing was purged", file=out)
             return exit_codes.OK
         outcome = retention.purge(wanted, only_expired=not args.case)
-    finally:
-        desk.close()
     for case_id in outcome.purged:
         print(f"{case_id} purged", file=out)
     if outcome.purged:
@@ -666,8 +628,7 @@ def cmd_bundle_import(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.handoff import HandoffService
 
     blob = read_file(Path(args.file), "bundle")
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         handoff = HandoffService(session)
         received = handoff.open_(blob)
         sender = visible(received.sender, keep="")
@@ -690,8 +651,6 @@ def cmd_bundle_import(args: argparse.Namespace, out: TextIO) -> int:
                 print("nothing was taken in", file=out)
                 return exit_codes.OK
         done = handoff.take_in(received)
-    finally:
-        desk.close()
     for here, theirs in done.added:
         print(f"added    {here}  (their {visible(theirs, keep='')})", file=out)
     for here, theirs in done.updated:
@@ -709,12 +668,9 @@ def cmd_banlist_export(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.banlist import BanlistService
 
     recipient = _recipient(args.to)
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         target = _new_file(args.out, "banlist", session.now())
         done = BanlistService(session).export(recipient, target)
-    finally:
-        desk.close()
     print(f"wrote {done.people} identifier(s) from {done.cases} case(s) with a ban to {target}", file=out)
     if done.left_out:
         print(f"left out {done.left_out} case(s) with a ban you stepped out of", file=out)
@@ -727,11 +683,8 @@ def cmd_banlist_check(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.banlist import BanlistService
 
     blob = read_file(Path(args.file), "ban list")
-    desk, session = _unlocked(args)
-    try:
+    with _unlocked(args) as (desk, session):
         answer = BanlistService(session).check(blob, args.name)
-    finally:
-        desk.close()
     event = visible(answer.event, keep="")
     if answer.listed:
         print(f"yes: on the ban list of {event} (ask that team for its terms)", file=out)
