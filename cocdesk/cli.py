@@ -188,15 +188,19 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def _unlocked(args: argparse.Namespace) -> Iterator[tuple[Desk, Session]]:
-    """The vault, unlocked by the member the environment or the terminal names; closed
-    however the command ends."""
+def _unlocked(args: argparse.Namespace, check: bool = True) -> Iterator[tuple[Desk, Session]]:
+    """The vault, unlocked by the member the environment or the terminal names; locked and
+    closed however the command ends. `check=False`: verify reports what unlock would refuse."""
     from cocdesk.service import Desk
 
     desk = Desk.open(_folder(args))
+    session: Session | None = None
     try:
-        yield desk, desk.unlock(_member(desk.member_names()), _passphrase())
+        session = desk.unlock(_member(desk.member_names()), _passphrase(), check=check)
+        yield desk, session
     finally:
+        if session is not None:
+            session.lock()
         desk.close()
 
 
@@ -465,7 +469,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service.integrity import verify
 
-    with _unlocked(args) as (desk, session):
+    with _unlocked(args, check=False) as (desk, session):
         problems = verify(session)
     if problems:
         from cocdesk.domain.text import visible
@@ -743,6 +747,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.tui.app import make_app
 
     folder = Path(tempfile.mkdtemp(prefix="cocdesk-demo-"))
+    # This laptop's record of the throwaway vault goes with it (service/seen.py).
+    os.environ["COCDESK_STATE"] = str(folder / "laptop-state")
     try:
         print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
         demo.build(folder, params=demo.DEMO_KDF, cases=args.cases).close()

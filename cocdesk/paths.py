@@ -21,3 +21,14 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 def database_path(folder: Path) -> Path:
     """The vault's SQLite file inside a data folder."""
     return folder / DB_NAME
+
+
+def state_dir() -> Path:
+    """This laptop's own records about vaults, outside any vault's folder.
+
+    COCDESK_STATE, then the platform's state folder (platformdirs).
+    """
+    env = os.environ.get("COCDESK_STATE")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_state_dir("cocdesk", appauthor=False))

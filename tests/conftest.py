@@ -21,6 +21,7 @@ FROZEN = datetime(2026, 5, 2, 15, 0, tzinfo=UTC)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's vault and environment out of every test."""
     monkeypatch.setenv("COCDESK_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COCDESK_STATE", str(tmp_path / "laptop-state"))
     monkeypatch.setenv("COCDESK_INSECURE_FAST_KDF", "1")
     for name in ("COCDESK_PASSPHRASE", "COCDESK_MEMBER", "COCDESK_NEW_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)

@@ -20,7 +20,7 @@ from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, RuleRefused, 
 from cocdesk.service.access import recused_now
 from cocdesk.service.session import Session
 from cocdesk.service.shred import after_shred, shred_in
-from cocdesk.store import audit
+from cocdesk.store import audit, seal
 from cocdesk.store import cases as case_store
 from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
@@ -242,6 +242,7 @@ class CaseService:
     def steps(self, case_id: str) -> Steps:
         """The case's recorded steps after intake (meeting, decision, talk…), decrypted."""
         key = self._case_key(case_id)
+        seal.check_case(self._db, self.session.event_keys, case_id)  # (see values)
         blobs = case_store.fields(self._db, case_id, STEP_FIELDS)
         values = {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
         return _steps(case_id, values)
@@ -339,6 +340,9 @@ class CaseService:
         key = self._case_key(case_id)
         blobs = case_store.fields(self._db, case_id)
         case_store.check_manifest(row, blobs)
+        # An older ciphertext put back in place of a field opens under the same key: the
+        # vault's seal says it is not the one last written.
+        seal.check_case(self._db, self.session.event_keys, case_id)
         return {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
 
     def _open_case(

@@ -21,9 +21,10 @@ from cocdesk.errors import (
 from cocdesk.paths import database_path
 from cocdesk.playbook import Playbook, parse_playbook
 from cocdesk.playbook.loader import DEFAULT_NAME, default_text
+from cocdesk.service import seen
 from cocdesk.service.clock import Clock, stamp, utc_now
 from cocdesk.service.session import Session
-from cocdesk.store import audit, meta
+from cocdesk.store import audit, meta, seal
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, close_database, open_database, write
 from cocdesk.store.schema import is_initialised, migrate
@@ -134,6 +135,7 @@ class Desk:
                 meta.seal(db, keys)
                 audit.append(db, keys, at, 1, "vault.created")
                 audit.append(db, keys, at, 1, "member.added")
+                seal.establish(db, keys, at)
             return cls(db, path, clock, VaultLock(folder, alone=False))
         except BaseException:
             # A vault is made whole or not at all: no half-made file is left to be
@@ -169,8 +171,12 @@ class Desk:
         return [m.name for m in member_store.all_members(self.db) if m.active]
 
     # -- unlocking -------------------------------------------------------------
-    def unlock(self, member_name: str, passphrase: str) -> Session:
-        """Open the member's key with their passphrase (slow: run it in a worker)."""
+    def unlock(self, member_name: str, passphrase: str, check: bool = True) -> Session:
+        """Open the member's key with their passphrase (slow: run it in a worker).
+
+        The vault is then checked against its seal and this laptop's record of it;
+        `check=False` leaves that to the caller (verify, which reports every problem).
+        """
         member = member_store.by_name(self.db, member_name)
         if member is None or not member.active:
             raise NotAMember(f"no team member is called '{_short(member_name)}'")
@@ -184,7 +190,16 @@ class Desk:
         # the playbook decides what the app tells people to do: likewise.
         member_store.check_mac(self.db, event_keys, member)
         meta.check(self.db, event_keys)
-        return Session(
+        if seal.needs_establishing(self.db):
+            # A vault from before the seal: seal it as it stands, once.
+            with write(self.db):
+                seal.establish(self.db, event_keys, stamp(self.clock()))
+        elif check:
+            # Rows put back from an older copy of the file, or a whole older file, are
+            # refused before anything is shown.
+            seal.check(self.db, event_keys)
+            seen.check(self.db, event_keys)
+        session = Session(
             db=self.db,
             playbook=self.playbook,
             member_id=member.id,
@@ -194,6 +209,11 @@ class Desk:
             _private=private,
             _event=event_keys,
         )
+        session.keep_seal()
+        if check:
+            session.remember_on_lock()
+            seen.remember(self.db, event_keys)
+        return session
 
     # -- copies ------------------------------------------------------------------
     @staticmethod

@@ -6,10 +6,11 @@ import sqlite3
 
 from cocdesk.domain.text import visible
 from cocdesk.errors import CocdeskError, IntegrityFailure
+from cocdesk.service import seen
 from cocdesk.service.cases import CaseService
 from cocdesk.service.drafts import DraftService
 from cocdesk.service.session import Session
-from cocdesk.store import audit, meta, recusals
+from cocdesk.store import audit, meta, recusals, seal
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store import purged as purged_store
@@ -56,8 +57,12 @@ def check_records(session: Session) -> None:
         raise IntegrityFailure(problems[0])
 
 
-def verify(session: Session) -> list[str]:
-    """Every problem found, one line each; an empty list means the vault is intact."""
+def verify(session: Session, this_laptop: bool = True) -> list[str]:
+    """Every problem found, one line each; an empty list means the vault is intact.
+
+    `this_laptop=False` leaves out this laptop's record of the vault (a backup being
+    restored is older than the vault by nature).
+    """
     db = session.db
     problems: list[str] = []
     try:
@@ -108,7 +113,16 @@ def verify(session: Session) -> list[str]:
 
         log = audit.entries(db)
         problems.extend(_membership_problems(session, log))
+        problems.extend(_key_copy_problems(session, present, names or {}))
         problems.extend(record_problems(session, log, present))
+        # Last: the lines above name what they found; these say what was put back.
+        flagged = frozenset(c for c in present if c not in rows or any(p.startswith(c) for p in problems))
+        problems.extend(seal.problems(db, session.event_keys, each_case=True, known_bad=flagged))
+        if this_laptop:
+            try:
+                seen.check(db, session.event_keys)
+            except CocdeskError as exc:
+                problems.append(str(exc))
 
         # Open everything this member may open: a damaged sealed value, a missing
         # field or a blind-index tag that no longer matches the names shows up here.
@@ -131,6 +145,47 @@ def verify(session: Session) -> list[str]:
             DraftService(session, kind).load()
         except CocdeskError as exc:
             problems.append(str(exc))
+    return problems
+
+
+def _key_copy_problems(session: Session, present: list[str], names: dict[int, str]) -> list[str]:
+    """Key copies held by someone who may not hold them, and members left without theirs.
+
+    A copy held by a member who stepped out, or by one removed, is wrong whatever else
+    agrees. A case that an active member who never stepped out does not hold is named
+    when its sealed state also disagrees: then a copy was deleted in the file (a member
+    added later may legitimately lack a case their adder had stepped out of).
+    """
+    db = session.db
+    problems: list[str] = []
+    try:
+        members = {m.id: m for m in member_store.all_members(db)}
+    except CocdeskError:
+        return []  # already reported with the members' records
+    try:
+        copies = case_store.all_key_copies(db)
+    except CocdeskError as exc:
+        return [str(exc)]
+    out_of = {m: case_store.stepped_out(db, m) for m in members}
+    for case_id in present:
+        holders = copies.get(case_id, set())
+        for member_id in sorted(holders):
+            member = members.get(member_id)
+            who = names.get(member_id, f"member #{member_id}")
+            if member is None or not member.active:
+                problems.append(f"{case_id}: {who} is off the team but holds a key copy of it")
+            elif case_id in out_of[member_id]:
+                problems.append(f"{case_id}: {who} stepped out of it but holds a key copy of it")
+        try:
+            seal.check_case(db, session.event_keys, case_id)
+        except CocdeskError:
+            lacking = [
+                names.get(m, f"member #{m}")
+                for m, member in sorted(members.items())
+                if member.active and m not in holders and case_id not in out_of[m]
+            ]
+            if lacking:
+                problems.append(f"{case_id}: no key copy for {', '.join(lacking)} (deleted outside cocdesk?)")
     return problems
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cocdesk.errors import IntegrityFailure, NotFound, UsageProblem, VaultExists
 from cocdesk.paths import database_path
+from cocdesk.service import seen
 from cocdesk.service.clock import Clock, utc_now
 from cocdesk.service.desk import DAMAGE, Desk
 from cocdesk.service.integrity import verify
@@ -128,7 +129,11 @@ def _install(staged: Path, target: Path, aside: Path, member: str, passphrase: s
         _sync(target.parent)
         desk = _open(target.parent, "the restored vault cannot be opened", hold_lock=False)
         try:
-            _unlocked_and_verified(desk, member, passphrase, "the restored vault").lock()
+            installed_session = _unlocked_and_verified(desk, member, passphrase, "the restored vault")
+            # Going back to an older copy on purpose: this laptop's record of the vault here
+            # starts again from it (service/seen.py), so the next unlock does not refuse it.
+            seen.remember(installed_session.db, installed_session.event_keys)
+            installed_session.lock()
         finally:
             desk.close()
     except BaseException:
@@ -168,8 +173,10 @@ def _unlocked_and_verified(desk: Desk, member: str, passphrase: str, what: str) 
     A wrong passphrase or an unknown member is raised as such (exit 3).
     """
     try:
-        session = desk.unlock(member, passphrase)
-        problems = verify(session)
+        # The backup is older than the vault by nature: not checked against this laptop's
+        # record of the vault (which the restore then writes anew), everything else is.
+        session = desk.unlock(member, passphrase, check=False)
+        problems = verify(session, this_laptop=False)
     except IntegrityFailure as exc:
         raise IntegrityFailure(f"{what} failed verification: {exc}; the vault was not changed") from None
     except DAMAGE as exc:

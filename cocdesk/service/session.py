@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -10,10 +12,12 @@ import sqlite_utils
 from nacl.public import PrivateKey
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import IntegrityFailure, NotAMember
+from cocdesk.errors import CocdeskError, IntegrityFailure, NotAMember
 from cocdesk.playbook import Playbook
+from cocdesk.service import seen
 from cocdesk.service.clock import Clock, stamp
 from cocdesk.store import cases as case_store
+from cocdesk.store import seal
 from cocdesk.store.connection import own_connection
 from cocdesk.vault import sealed_keys
 from cocdesk.vault.keyed_hash import EventKeys
@@ -34,6 +38,8 @@ class Session:
     _event: EventKeys | None = field(repr=False)
     # case id -> (the sealed copy it was opened from, the key)
     _case_keys: dict[str, tuple[bytes, bytes]] = field(default_factory=dict, repr=False)
+    _keeps_seal: bool = field(default=False, repr=False)
+    _remembers: bool = field(default=False, repr=False)
 
     @property
     def locked(self) -> bool:
@@ -41,9 +47,26 @@ class Session:
 
     def lock(self) -> None:
         """Drop the keys; the object can no longer open anything."""
+        if self._remembers and self._event is not None:
+            self._remembers = False
+            with contextlib.suppress(sqlite3.Error, CocdeskError):
+                seen.remember(self.db, self._event)  # how far the vault came while unlocked
+        if self._keeps_seal:
+            self._keeps_seal = False
+            seal.detach(self.db)
         self._private = None
         self._event = None
         self._case_keys.clear()
+
+    def remember_on_lock(self) -> None:
+        """Record on lock how far the vault came (service/seen.py): not for a worker's copy."""
+        self._remembers = True
+
+    def keep_seal(self) -> None:
+        """From now until `lock`, every write through this connection keeps the vault's seal current."""
+        if not self._keeps_seal:
+            seal.attach(self.db, self.event_keys)
+            self._keeps_seal = True
 
     def now(self) -> str:
         return stamp(self.clock())
@@ -75,6 +98,11 @@ class Session:
         if sealed is None:
             self._case_keys.pop(case_id, None)
             raise NotAMember(f"{self.member_name} may not open {case_id}")
+        # Refused on the recusal itself, not on a missing copy: a copy put back from an
+        # older file must open nothing for a member who stepped out.
+        if case_store.has_stepped_out(self.db, case_id, self.member_id):
+            self._case_keys.pop(case_id, None)
+            raise NotAMember(f"{self.member_name} stepped out of {case_id} (a conflict of interest)")
         kept = self._case_keys.get(case_id)
         if kept is not None and kept[0] == sealed:
             return kept[1]
@@ -114,10 +142,11 @@ class Session:
         The app's connection belongs to its event loop; a lock meanwhile must leave
         no key behind in the copy once the worker is done.
         """
-        copy = replace(self, _case_keys={})
+        copy = replace(self, _case_keys={}, _keeps_seal=False, _remembers=False)
         try:
             with own_connection(self.db) as db:
                 copy.db = db
+                copy.keep_seal()
                 yield copy
         finally:
             copy.lock()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from cocdesk.errors import IntegrityFailure
 from cocdesk.store import meta
 from cocdesk.store.encoding import canonical
 from cocdesk.vault.keyed_hash import EventKeys, same
@@ -77,6 +78,20 @@ def entries(db: sqlite_utils.Database, case_id: str | None = None) -> list[Audit
             f"SELECT seq, at, member_id, kind, case_id, detail FROM audit {where} ORDER BY seq", args
         )
     ]
+
+
+def head(db: sqlite_utils.Database) -> tuple[int, bytes]:
+    """(entries written, newest hash) as the settings record them (verify_chain checks them)."""
+    try:
+        count, last, _ = (meta.get(db, HEAD_KEY) or "0::").split(":")
+        return int(count or 0), bytes.fromhex(last)
+    except ValueError:
+        raise IntegrityFailure("the audit log's head record is damaged") from None
+
+
+def hash_at(db: sqlite_utils.Database, seq: int) -> bytes | None:
+    row = db.execute("SELECT hash FROM audit WHERE seq = ?", [seq]).fetchone()
+    return bytes(row[0]) if row and isinstance(row[0], bytes) else None
 
 
 def verify_chain(db: sqlite_utils.Database, keys: EventKeys) -> list[str]:

@@ -165,8 +165,9 @@ def for_member(db: sqlite_utils.Database, keys: EventKeys, member_id: int) -> li
     """Every case the member holds a sealed key for, oldest first."""
     cursor = db.execute(
         f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN "
-        "(SELECT case_id FROM case_keys WHERE member_id = ?) ORDER BY seq",
-        [member_id],
+        f"(SELECT case_id FROM case_keys WHERE member_id = ? AND case_id NOT IN ({STEPPED_OUT})) "
+        "ORDER BY seq",
+        [member_id, *_stepped_out_args(member_id)],
     )
     return [_checked(keys, raw) for raw in cursor]
 
@@ -208,8 +209,58 @@ def sealed_key(db: sqlite_utils.Database, case_id: str, member_id: int) -> bytes
 
 
 def sealed_keys_for(db: sqlite_utils.Database, member_id: int) -> dict[str, bytes]:
-    cursor = db.execute("SELECT case_id, sealed FROM case_keys WHERE member_id = ?", [member_id])
+    """The member's key copies, less those of cases they stepped out of.
+
+    A copy of a stepped-out case should not exist; one put back from an older copy
+    of the file must still open nothing (verify reports it).
+    """
+    cursor = db.execute(
+        f"SELECT case_id, sealed FROM case_keys WHERE member_id = ? AND case_id NOT IN ({STEPPED_OUT})",
+        [member_id, *_stepped_out_args(member_id)],
+    )
     return {str(case_id): bytes(sealed) for case_id, sealed in cursor}
+
+
+RECUSED = "case.recused"  # audit kinds; the member whose conflict it is is the entry's detail
+LIFTED = "case.recusal_lifted"
+# The cases a member stepped out of: by the recusal records, and by the audit log's last
+# word on them (a recusal row deleted in the file does not end a recusal).
+STEPPED_OUT = (
+    "SELECT case_id FROM recusals WHERE member_id = ? UNION "
+    "SELECT a.case_id FROM audit a WHERE a.kind = ? AND a.detail = ? AND a.case_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM audit b WHERE b.case_id = a.case_id AND b.kind = ? "
+    "AND b.detail = a.detail AND b.seq > a.seq)"
+)
+
+
+def _stepped_out_args(member_id: int) -> list[object]:
+    return [member_id, RECUSED, str(member_id).encode("ascii"), LIFTED]
+
+
+def stepped_out(db: sqlite_utils.Database, member_id: int) -> set[str]:
+    return {str(r[0]) for r in db.execute(STEPPED_OUT, _stepped_out_args(member_id))}
+
+
+def has_stepped_out(db: sqlite_utils.Database, case_id: str, member_id: int) -> bool:
+    """True if the member stepped out of this case (recusal record, or the audit log's last word)."""
+    row = db.execute(
+        "SELECT 1 FROM recusals WHERE case_id = ? AND member_id = ? UNION "
+        "SELECT 1 FROM audit a WHERE a.case_id = ? AND a.kind = ? AND a.detail = ? "
+        "AND NOT EXISTS (SELECT 1 FROM audit b WHERE b.case_id = a.case_id AND b.kind = ? "
+        "AND b.detail = a.detail AND b.seq > a.seq) LIMIT 1",
+        [case_id, member_id, case_id, RECUSED, str(member_id).encode("ascii"), LIFTED],
+    ).fetchone()
+    return row is not None
+
+
+def all_key_copies(db: sqlite_utils.Database) -> dict[str, set[int]]:
+    """Every case's key holders (case id -> member ids), in one read."""
+    found: dict[str, set[int]] = {}
+    for case_id, member_id in db.execute("SELECT case_id, member_id FROM case_keys"):
+        if not isinstance(member_id, int):
+            raise IntegrityFailure(f"a key copy of {case_id} has a damaged record")
+        found.setdefault(str(case_id), set()).add(member_id)
+    return found
 
 
 def put_fields(db: sqlite_utils.Database, case_id: str, sealed: Mapping[str, bytes]) -> None:

@@ -9,15 +9,38 @@ foreign keys and a busy timeout.
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Protocol
 
 import sqlite_utils
 
 from cocdesk.errors import VaultBusy
 
 BUSY_TIMEOUT_MS = 5000
+
+
+class CommitHook(Protocol):
+    """Work that must land in the same transaction as every write (store/seal.py)."""
+
+    def begin(self, db: sqlite_utils.Database) -> None: ...
+
+    def before_commit(self, db: sqlite_utils.Database) -> None: ...
+
+    def take_failure(self) -> Exception | None:
+        """The error a hook raised inside SQLite (which reports it only as a generic error)."""
+
+
+_hooks: weakref.WeakKeyDictionary[sqlite_utils.Database, CommitHook] = weakref.WeakKeyDictionary()
+
+
+def set_commit_hook(db: sqlite_utils.Database, hook: CommitHook | None) -> None:
+    if hook is None:
+        _hooks.pop(db, None)
+    else:
+        _hooks[db] = hook
 
 
 def open_database(path: Path) -> sqlite_utils.Database:
@@ -56,23 +79,37 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     timeout instead of failing with "database is locked" on lock upgrade.
     Either everything inside commits or nothing does.
     """
+    hook = _hooks.get(db)
     if db.conn.in_transaction:
         # Nested use joins the outer transaction (sqlite-utils uses savepoints).
-        with db.atomic():
-            yield db
+        try:
+            with db.atomic():
+                yield db
+        except sqlite3.Error:
+            failure = hook.take_failure() if hook else None
+            if failure is not None:
+                raise failure from None
+            raise
         return
     try:
         db.conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         raise _busy(exc) from None
     try:
+        if hook is not None:
+            hook.begin(db)
         yield db
+        if hook is not None:
+            hook.before_commit(db)
         # A failed COMMIT (disk full, I/O error) must not leave the transaction
         # open: later writes would join it and never reach the disk.
         db.conn.execute("COMMIT")
     except BaseException as exc:
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
+        failure = hook.take_failure() if hook else None
+        if failure is not None and isinstance(exc, sqlite3.Error):
+            raise failure from None
         if isinstance(exc, sqlite3.OperationalError):
             raise _busy(exc) from None
         raise

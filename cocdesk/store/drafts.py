@@ -49,5 +49,11 @@ def delete_for_cases(db: sqlite_utils.Database, case_ids: list[str]) -> None:
         db.execute(f"DELETE FROM {table} WHERE case_id IN ({marks})", case_ids)
 
 
+def delete_of_member_for_case(db: sqlite_utils.Database, member_id: int, case_id: str) -> None:
+    """One member's drafts about one case (they stepped out of it: their work on it goes too)."""
+    for table in sorted(TABLES):
+        db.execute(f"DELETE FROM {table} WHERE member_id = ? AND case_id = ?", [member_id, case_id])
+
+
 def delete(db: sqlite_utils.Database, member_id: int, table: str = "drafts") -> None:
     db.execute(f"DELETE FROM {_table(table)} WHERE member_id = ?", [member_id])

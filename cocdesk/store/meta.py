@@ -19,7 +19,8 @@ MAC_KEY = "meta_mac"
 # only causes a harmless VACUUM.
 COMPACT_PENDING = "compact_pending"
 # The audit head carries its own MAC (see audit.py) and changes with every entry.
-UNSEALED = frozenset({MAC_KEY, "audit_head", COMPACT_PENDING})
+# The vault's seal (store/seal.py) carries its own MAC and covers these settings.
+UNSEALED = frozenset({MAC_KEY, "audit_head", COMPACT_PENDING, "vault_seal"})
 
 
 # Plain SQL through the Database: sqlite-utils' table helpers introspect the schema

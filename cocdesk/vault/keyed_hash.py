@@ -21,6 +21,7 @@ class EventKeys:
         self._index = _mac(event_secret, b"blind-index", b"cocdesk-subkey")
         self._audit = _mac(event_secret, b"audit-chain", b"cocdesk-subkey")
         self._record = _mac(event_secret, b"record-mac", b"cocdesk-subkey")
+        self._state = _mac(event_secret, b"vault-state", b"cocdesk-subkey")
 
     def blind_tag(self, kind: str, normalised: str) -> bytes:
         """A tag for an identifier: equal identifiers give equal tags; tags reveal nothing."""
@@ -29,6 +30,10 @@ class EventKeys:
     def audit_link(self, previous: bytes, entry: bytes) -> bytes:
         """The hash of one audit entry, chained to the one before it."""
         return _mac(self._audit, previous + entry, b"cocdesk-audit")
+
+    def state_hash(self, data: bytes) -> bytes:
+        """The hash of one case's (or one table's) stored state, summed into the vault's seal."""
+        return _mac(self._state, data, b"cocdesk-state")
 
     def record_mac(self, data: bytes) -> bytes:
         """A MAC over a record's plain columns, so editing them in the file is detected."""

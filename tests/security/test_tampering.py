@@ -64,6 +64,7 @@ EXPECTED_BLOB_COLUMNS = {
     ("members", "mac"),
     ("event_keys", "sealed"),
     ("cases", "mac"),
+    ("cases", "state"),
     ("case_keys", "sealed"),
     ("case_fields", "ciphertext"),
     ("blind_index", "tag"),
@@ -142,7 +143,9 @@ def probe_for(vault: SmallVault, table: str, row: dict[str, object]) -> Probe:
             case_id = str(row["case_id"])
             return lambda: open_app.open_case(case_id)
         if table == "cases":
-            return open_app.list_cases
+            # The queue reads every record; opening the case also checks its sealed state.
+            first = str(row["id"])
+            return lambda: (open_app.list_cases(), open_app.open_case(first))
 
         def verify_as_lead() -> object:
             problems = verify(open_app.session)

@@ -20,6 +20,7 @@ from cocdesk.service.handoff import HandoffService
 from cocdesk.service.integrity import verify
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
+from cocdesk.store.connection import write
 from cocdesk.vault import envelope
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, sample_report
@@ -316,7 +317,7 @@ def test_a_case_from_before_uids_gets_one_when_first_bundled(
     cases = CaseService(session)
     case_id = cases.add_report(sample_report())
     row = cases.row(case_id)
-    with session.db.conn:  # as an older cocdesk wrote it: no uid, MAC without one
+    with write(session.db):  # as an older cocdesk wrote it: no uid, MAC without one (sealed since)
         case_store.update(session.db, session.event_keys, replace(row, uid=""))
     assert cases.row(case_id).uid == ""
     HandoffService(committee).import_(send(session, committee, tmp_path / "b.sealed"))

@@ -211,10 +211,10 @@ def test_when_the_installed_copy_fails_its_check_the_old_vault_comes_back_with_i
     real = restore_module.verify
     calls: list[int] = []
 
-    def second_check_fails(session: object) -> list[str]:
+    def second_check_fails(session: object, **options: bool) -> list[str]:
         calls.append(1)
         # The backup itself passes; the installed copy (the second check) is reported damaged.
-        return real(session) if len(calls) == 1 else ["sqlite: simulated damage after the rename"]  # type: ignore[arg-type]
+        return real(session, **options) if len(calls) == 1 else ["sqlite: simulated damage after the rename"]  # type: ignore[arg-type]
 
     monkeypatch.setattr(restore_module, "verify", second_check_fails)
     with pytest.raises(IntegrityFailure, match="^the restored vault failed verification"):

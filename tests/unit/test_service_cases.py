@@ -165,7 +165,11 @@ def test_verify_finds_a_case_deleted_in_the_file(cases: CaseService, session: Se
     for table in ("case_fields", "case_keys", "blind_index"):
         session.db.execute(f"DELETE FROM {table} WHERE case_id = ?", [case_id])
     session.db.execute("DELETE FROM cases WHERE id = ?", [case_id])
-    assert verify(session) == [f"{case_id}: recorded in the audit log but missing"]
+    assert verify(session) == [
+        f"{case_id}: recorded in the audit log but missing",
+        "the cases are not the ones this vault last sealed: a case's rows were put back "
+        "from an older copy of the file, or a case was removed",
+    ]
 
 
 def test_an_empty_description_cannot_reach_the_store() -> None:

@@ -33,6 +33,7 @@ def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         "0007_recusals",
         "0008_case_uid",
         "0009_draft_case",
+        "0010_vault_seal",
     ]
     assert {"meta", "members", "cases", "case_keys", "case_fields", "blind_index", "audit", "drafts"} <= set(
         db.table_names()
