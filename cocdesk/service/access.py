@@ -16,6 +16,7 @@ from cocdesk.errors import NotAMember, NotFound, RuleRefused
 from cocdesk.service.session import Session
 from cocdesk.store import audit, recusals
 from cocdesk.store import cases as case_store
+from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, read, write
 from cocdesk.vault import sealed_keys
@@ -23,8 +24,8 @@ from cocdesk.vault.fields import open_field, seal_field
 
 OPENED = "case.opened"
 EXPORTED = "case.exported"  # a read too, and a plaintext copy outside the vault
-RECUSED = "case.recused"
-LIFTED = "case.recusal_lifted"
+RECUSED = case_store.RECUSED
+LIFTED = case_store.LIFTED
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ def _step_out(session: Session, case_id: str, chosen: list[int]) -> None:
     at = session.now()
     for member_id in chosen:
         case_store.remove_sealed_key(db, case_id, member_id)
+        # Their sealed drafts of the case go in the same transaction: nothing of it
+        # stays theirs to reopen (the next unlock would otherwise find it).
+        draft_store.delete_of_member_for_case(db, member_id, case_id)
         recusals.add(db, keys, case_id, member_id, at)
         # Who recorded it is the actor; whose conflict it is goes in the detail.
         audit.append(db, keys, at, session.member_id, RECUSED, case_id, str(member_id).encode("ascii"))

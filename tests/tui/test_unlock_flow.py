@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from pathlib import Path
 
 from textual.widgets import Input, Select
 
-from cocdesk.service import Desk
+from cocdesk import demo
+from cocdesk.paths import database_path
+from cocdesk.service import CaseService, Desk
 from cocdesk.tui.app import CocdeskApp, make_app
 from cocdesk.tui.screens.queue import QueueScreen
 from cocdesk.tui.screens.setup import SetupScreen
 from cocdesk.tui.screens.unlock import UnlockScreen
-from tests.tui.conftest import frozen, screen_text, settle, unlock
+from tests.tui.conftest import FakeIdleClock, frozen, screen_text, settle, unlock
 
 
 async def test_the_demo_shows_its_passphrase_and_the_last_member(app: CocdeskApp) -> None:
@@ -100,3 +104,31 @@ async def test_mismatched_passphrases_create_nothing(tmp_path: Path) -> None:
         await settle(pilot)
         assert "The two passphrases differ." in screen_text(app)
     assert not Desk.exists(folder)
+
+
+async def test_a_case_put_back_from_an_older_copy_is_refused_at_unlock(
+    demo_folder: Path, idle_clock: FakeIdleClock
+) -> None:
+    """The file edited with an older copy's rows (no passphrase needed): unlock says what, shows nothing."""
+    older = demo_folder.parent / "older.db"
+    shutil.copy(database_path(demo_folder), older)
+    desk = Desk.open(demo_folder)
+    session = desk.unlock("Robin Lead", demo.PASSPHRASE)
+    CaseService(session).add_note("C-0001", "a note the older copy does not have")
+    session.lock()
+    desk.close()
+    conn = sqlite3.connect(database_path(demo_folder), isolation_level=None)
+    conn.execute("ATTACH DATABASE ? AS old", [str(older)])
+    for table in ("case_fields", "case_keys", "blind_index"):
+        conn.execute(f"DELETE FROM main.{table} WHERE case_id = 'C-0001'")
+        conn.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table} WHERE case_id = 'C-0001'")
+    conn.execute("INSERT OR REPLACE INTO main.cases SELECT * FROM old.cases WHERE id = 'C-0001'")
+    conn.close()
+
+    app = make_app(demo_folder, demo_passphrase=demo.PASSPHRASE, clock=frozen, idle_clock=idle_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        text = screen_text(app)
+        assert "the cases are not the ones this vault last sealed" in " ".join(text.split())
+        assert "C-0001" not in text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from cocdesk.domain.roles import Role
-from cocdesk.errors import NotAMember
+from cocdesk.errors import IntegrityFailure, NotAMember
 from cocdesk.service import CaseService, Desk, Session, TeamService
 from cocdesk.service.access import AccessService
 from cocdesk.service.integrity import verify
@@ -47,8 +47,11 @@ def test_a_junk_key_row_for_a_removed_member_gets_no_new_key(team: dict[str, Ses
     db.execute(
         "INSERT INTO case_keys (case_id, member_id, sealed) VALUES (?, ?, ?)", [c, member_id(team, SAM), b"x"]
     )
-    AccessService(team[KIM]).declare_conflict(c)  # a routine re-key
-    assert case_store.sealed_key(db, c, member_id(team, SAM)) is None
+    # A routine re-key now stops at the edit: the case no longer matches the vault's seal.
+    with pytest.raises(IntegrityFailure, match=f"{c} does not match its sealed state"):
+        AccessService(team[KIM]).declare_conflict(c)
+    assert case_store.sealed_key(db, c, member_id(team, SAM)) == b"x"  # nothing sealed to them
+    assert f"{c}: Sam is off the team but holds a key copy of it" in verify(team[LEAD])
     removed = member_store.by_id(db, member_id(team, SAM))
     assert removed is not None and not removed.active and removed.key.wrapped == b""
 
@@ -61,9 +64,14 @@ def test_a_deleted_recusal_row_ends_no_recusal(team: dict[str, Session]) -> None
     db.execute(
         "INSERT INTO case_keys (case_id, member_id, sealed) VALUES (?, ?, ?)", [c, member_id(team, KIM), b"x"]
     )
-    assert f"{c}: its recusal records differ from the audit log" in verify(team[LEAD])
-    AccessService(team[SAM]).declare_conflict(c)  # a re-key by someone else
-    assert case_store.sealed_key(db, c, member_id(team, KIM)) is None
+    found = verify(team[LEAD])
+    assert f"{c}: its recusal records differ from the audit log" in found
+    assert f"{c}: Kim stepped out of it but holds a key copy of it" in found
+    with pytest.raises(NotAMember, match="stepped out"):
+        team[KIM].case_key(c)  # refused on the recusal (the audit log's), not on the missing copy
+    with pytest.raises(IntegrityFailure, match=f"{c} does not match its sealed state"):
+        AccessService(team[SAM]).declare_conflict(c)  # a re-key by someone else stops at the edit
+    assert case_store.sealed_key(db, c, member_id(team, KIM)) == b"x"
 
 
 def test_reenrolment_reseals_exactly_the_cases_the_member_held(team: dict[str, Session]) -> None:
