@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from cocdesk.domain.text import visible
 from cocdesk.errors import CocdeskError, IntegrityFailure
@@ -113,22 +114,17 @@ def verify(session: Session, this_laptop: bool = True) -> list[str]:
 
         log = audit.entries(db)
         problems.extend(_membership_problems(session, log))
-        problems.extend(_key_copy_problems(session, present, names or {}))
+        copies = _key_copies(session)
+        problems.extend(_stray_key_copies(copies, present, names or {}))
         problems.extend(record_problems(session, log, present))
-        # Last: the lines above name what they found; these say what was put back.
-        flagged = frozenset(c for c in present if c not in rows or any(p.startswith(c) for p in problems))
-        problems.extend(seal.problems(db, session.event_keys, each_case=True, known_bad=flagged))
-        if this_laptop:
-            try:
-                seen.check(db, session.event_keys)
-            except CocdeskError as exc:
-                problems.append(str(exc))
 
         # Open everything this member may open: a damaged sealed value, a missing
-        # field or a blind-index tag that no longer matches the names shows up here.
+        # field, a field put back from an older copy (the case's sealed state) or a
+        # blind-index tag that no longer matches the names shows up here.
         cases = CaseService(session)
         keys = session.event_keys
         held = case_store.sealed_keys_for(db, session.member_id)
+        opened: set[str] = set()
         for case_id in rows:
             if case_id not in held:
                 continue  # not this member's to open (a recused member's verify skips it)
@@ -137,9 +133,22 @@ def verify(session: Session, this_laptop: bool = True) -> list[str]:
             except CocdeskError as exc:
                 problems.append(str(exc))
                 continue
+            opened.add(case_id)
             expected = {keys.blind_tag(kind, value) for kind, value in view.report.identifiers()}
             if case_store.tags(db, case_id) != expected:
                 problems.append(f"{case_id}: its blind-index entries were altered")
+
+        # Last: the lines above name what they found; these say what was put back. Cases
+        # opened above had their state checked; those already reported are not named twice.
+        reported = frozenset(c for c in present if c not in rows or any(p.startswith(c) for p in problems))
+        problems.extend(seal.problems(db, keys, each_case=True, skip=reported | opened))
+        mismatched = {c for c in present if any(p.startswith(f"{c} does not match") for p in problems)}
+        problems.extend(_missing_key_copies(copies, mismatched, names or {}))
+        if this_laptop:
+            try:
+                seen.check(db, keys)
+            except CocdeskError as exc:
+                problems.append(str(exc))
     for kind in ("intake", "step"):
         try:
             DraftService(session, kind).load()
@@ -148,44 +157,58 @@ def verify(session: Session, this_laptop: bool = True) -> list[str]:
     return problems
 
 
-def _key_copy_problems(session: Session, present: list[str], names: dict[int, str]) -> list[str]:
-    """Key copies held by someone who may not hold them, and members left without theirs.
+@dataclass(frozen=True)
+class _Copies:
+    """Who holds a key copy of each case, who may, and who stepped out of what."""
 
-    A copy held by a member who stepped out, or by one removed, is wrong whatever else
-    agrees. A case that an active member who never stepped out does not hold is named
-    when its sealed state also disagrees: then a copy was deleted in the file (a member
-    added later may legitimately lack a case their adder had stepped out of).
-    """
+    holders: dict[str, set[int]]
+    members: dict[int, member_store.MemberRow]
+    out_of: dict[int, set[str]]
+    problem: str | None = None
+
+
+def _key_copies(session: Session) -> _Copies:
     db = session.db
-    problems: list[str] = []
     try:
         members = {m.id: m for m in member_store.all_members(db)}
-    except CocdeskError:
-        return []  # already reported with the members' records
-    try:
-        copies = case_store.all_key_copies(db)
+        holders = case_store.all_key_copies(db)
     except CocdeskError as exc:
-        return [str(exc)]
-    out_of = {m: case_store.stepped_out(db, m) for m in members}
+        return _Copies({}, {}, {}, str(exc))
+    return _Copies(holders, members, {m: case_store.stepped_out(db, m) for m in members})
+
+
+def _stray_key_copies(copies: _Copies, present: list[str], names: dict[int, str]) -> list[str]:
+    """A key copy held by a member who stepped out, or who was removed: wrong whatever else agrees."""
+    if copies.problem:
+        return [copies.problem]
+    problems: list[str] = []
     for case_id in present:
-        holders = copies.get(case_id, set())
-        for member_id in sorted(holders):
-            member = members.get(member_id)
+        for member_id in sorted(copies.holders.get(case_id, set())):
+            member = copies.members.get(member_id)
             who = names.get(member_id, f"member #{member_id}")
             if member is None or not member.active:
                 problems.append(f"{case_id}: {who} is off the team but holds a key copy of it")
-            elif case_id in out_of[member_id]:
+            elif case_id in copies.out_of[member_id]:
                 problems.append(f"{case_id}: {who} stepped out of it but holds a key copy of it")
-        try:
-            seal.check_case(db, session.event_keys, case_id)
-        except CocdeskError:
-            lacking = [
-                names.get(m, f"member #{m}")
-                for m, member in sorted(members.items())
-                if member.active and m not in holders and case_id not in out_of[m]
-            ]
-            if lacking:
-                problems.append(f"{case_id}: no key copy for {', '.join(lacking)} (deleted outside cocdesk?)")
+    return problems
+
+
+def _missing_key_copies(copies: _Copies, mismatched: set[str], names: dict[int, str]) -> list[str]:
+    """Active members who never stepped out but hold no copy of a case whose sealed state disagrees.
+
+    Only there: a member added later may legitimately lack a case their adder had
+    stepped out of, but then the case's state (which covers its key copies) agrees.
+    """
+    problems: list[str] = []
+    for case_id in sorted(mismatched):
+        holders = copies.holders.get(case_id, set())
+        lacking = [
+            names.get(m, f"member #{m}")
+            for m, member in sorted(copies.members.items())
+            if member.active and m not in holders and case_id not in copies.out_of[m]
+        ]
+        if lacking:
+            problems.append(f"{case_id}: no key copy for {', '.join(lacking)} (deleted outside cocdesk?)")
     return problems
 
 

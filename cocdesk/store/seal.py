@@ -162,13 +162,13 @@ def needs_establishing(db: sqlite_utils.Database) -> bool:
 
 # -- checking ---------------------------------------------------------------------------
 def problems(
-    db: sqlite_utils.Database, keys: EventKeys, each_case: bool, known_bad: frozenset[str] = frozenset()
+    db: sqlite_utils.Database, keys: EventKeys, each_case: bool, skip: frozenset[str] = frozenset()
 ) -> list[str]:
     """What disagrees with the seal, one line each. `each_case` re-hashes every case (verify).
 
     Without it (on unlock) only the stored case states are summed: that catches a
     case put back whole from an older copy; a case whose rows were mixed is caught
-    when it is opened, and by verify. Cases in `known_bad` were reported already.
+    when it is opened, and by verify. Cases in `skip` were checked or reported already.
     """
     try:
         sealed = read_seal(db, keys)
@@ -186,7 +186,7 @@ def problems(
     for case_id, stored in db.execute("SELECT id, state FROM cases ORDER BY seq").fetchall():
         stored_state = _state_value(stored)
         total = (total + _as_int(stored_state)) % MODULUS
-        if each_case and str(case_id) not in known_bad:
+        if each_case and str(case_id) not in skip:
             actual = case_state(db, keys, str(case_id))
             if stored_state is None or actual is None or not same(actual, stored_state):
                 found.append(case_problem(str(case_id)))
