@@ -155,8 +155,8 @@ class TeamService:
     def reenrol(self, name: str, passphrase: str, params: kdf.KdfParams | None = None) -> int:
         """A lead or the chair gives a member who forgot their passphrase a new key pair.
 
-        Exactly the cases the member held are sealed to the new key (the lead must
-        hold them all); returns how many.
+        Exactly the cases the member held are sealed to the new key (whoever re-enrols
+        them must hold them all); returns how many.
         """
         s = self.session
         reason = may_reenrol(s.role)
