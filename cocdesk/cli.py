@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     member = sub.add_parser("member", help="team members")
     member_sub = member.add_subparsers(dest="member_command", metavar="ACTION", parser_class=_Parser)
     member_sub.required = True
-    madd = member_sub.add_parser("add", help="add a team member")
+    madd = member_sub.add_parser("add", help="(lead or chair) add a team member; a chair only by the chair")
     madd.add_argument("name")
     madd.add_argument("--role", required=True, help="responder, lead or chair")
     mdel = member_sub.add_parser("delegate", help="(chair) name a member who may make announcements")
@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     mrem = member_sub.add_parser("remove", help="(lead or chair) take a member off the team")
     mrem.add_argument("name")
     member_sub.add_parser("passphrase", help="change your own passphrase (COCDESK_NEW_PASSPHRASE or asked)")
-    mre = member_sub.add_parser("reenrol", help="(lead) a new key for a member who forgot their passphrase")
+    mre = member_sub.add_parser(
+        "reenrol", help="(lead or chair) a new key for a member who forgot their passphrase"
+    )
     mre.add_argument("name")
 
     conflict = sub.add_parser("conflict", help="declare your conflict of interest in a case, or lift one")
@@ -246,8 +248,10 @@ def cmd_member_add(args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
     with _unlocked(args) as (desk, session):
+        team = TeamService(session)
+        team.check_add(role)  # refused before their passphrase is typed twice
         passphrase = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
-        TeamService(session).add_member(args.name, role, passphrase)
+        team.add_member(args.name, role, passphrase)
     print(f"added {args.name} as {role.value}", file=out)
     return exit_codes.OK
 
@@ -309,8 +313,10 @@ def cmd_member_reenrol(args: argparse.Namespace, out: TextIO) -> int:
     from cocdesk.service import TeamService
 
     with _unlocked(args) as (desk, session):
+        team = TeamService(session)
+        team.check_reenrol(args.name)  # refused before a new passphrase is typed twice
         new = _new_passphrase("COCDESK_NEW_PASSPHRASE", args.name)
-        given = TeamService(session).reenrol(args.name, new)
+        given = team.reenrol(args.name, new)
     print(f"re-enrolled {visible(args.name, keep='')} with a new key; {given} case(s) sealed to it", file=out)
     return exit_codes.OK
 

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cocdesk.domain.decision import only_no_action
-from cocdesk.domain.roles import Role
+from cocdesk.domain.roles import (
+    Role,
+    may_answer_appeal,
+    may_close,
+    may_mark_appealed,
+    may_refer,
+    may_talk_to_reported,
+)
 from cocdesk.domain.steps import Outcome, Steps
 
 
@@ -57,8 +64,8 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
         # Recording the meeting moves the case to review: a decision comes after it.
         return f"a decision needs a meeting record with {MEETING_NEEDED}"
     if s in (Status.REPORTED, Status.IN_REVIEW) and target == Status.REFERRED:
-        if actor not in (Role.LEAD, Role.CHAIR):
-            return "only a lead or the chair may refer a report elsewhere"
+        if reason := may_refer(actor):
+            return reason
         if facts.outcome != Outcome.REFERRED or not facts.referred_to.strip():
             return "say where the report was referred (decision screen)"
         return None
@@ -77,32 +84,32 @@ def refusal(facts: CaseFacts, target: Status, actor: Role) -> str | None:
             return f"holding a report in escrow needs a meeting record with {MEETING_NEEDED}"
         return None
     if s == Status.DECIDED and target == Status.COMMUNICATED:
-        if actor != Role.LEAD:
-            return "only a lead speaks with the reported person"
+        if reason := may_talk_to_reported(actor):
+            return reason
         if not facts.talk_recorded:
             return "record the talk with the reported person, the actions told, first (follow-up screen)"
         return None
     if s == Status.DECIDED and target == Status.CLOSED:
-        if actor not in (Role.LEAD, Role.CHAIR):
-            return "only a lead or the chair may close a case"
+        if reason := may_close(actor):
+            return reason
         if not only_no_action(facts.actions):
             return "a lead tells the reported person the actions first (follow-up screen)"
         return None
     if s == Status.COMMUNICATED and target == Status.CLOSED:
-        if actor not in (Role.LEAD, Role.CHAIR):
-            return "only a lead or the chair may close a case"
+        if reason := may_close(actor):
+            return reason
         return None
     if s in (Status.COMMUNICATED, Status.CLOSED) and target == Status.APPEALED:
-        if actor != Role.CHAIR:
-            return "appeals go to the conference chair"
+        if reason := may_mark_appealed(actor):
+            return reason
         if facts.outcome != Outcome.ACTIONS or only_no_action(facts.actions):
             return "only a decision that took actions can be appealed"
         if not facts.appeal_received:
             return "record the appeal received first (follow-up screen)"
         return None
     if s == Status.APPEALED and target == facts.appeal_from:
-        if actor != Role.CHAIR:
-            return "only the chair answers an appeal"
+        if reason := may_answer_appeal(actor):
+            return reason
         if not facts.appeal_answered:
             return "record the chair's answer to the appeal first"
         return None

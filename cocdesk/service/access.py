@@ -181,8 +181,9 @@ class AccessService:
             member = member_store.active_by_name(s.db, s.event_keys, member_name)
             if member.id not in recused_now(s, case_id):
                 raise RuleRefused(f"{member_name} is not recused from {case_id}")
-            if member.id == s.member_id:
-                raise RuleRefused("a recusal is lifted by another lead or the chair")
+            reason = may_lift_recusal(s.role, yours=member.id == s.member_id)
+            if reason:
+                raise RuleRefused(reason)
             key = s.case_key(case_id)
             case_store.put_sealed_key(
                 s.db, case_id, member.id, sealed_keys.seal_to(member.key.public_key, case_id, key)

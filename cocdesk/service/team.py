@@ -13,8 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cocdesk.domain.roles import Role, may_manage_team, may_reenrol, may_remove_member
-from cocdesk.errors import NotAMember, RuleRefused, UsageProblem
+from cocdesk.domain.roles import (
+    FOUNDER_ID,
+    Role,
+    may_add_member,
+    may_manage_team,
+    may_name_delegate,
+    may_reenrol,
+    may_remove_member,
+)
+from cocdesk.errors import CocdeskError, NotAMember, RuleRefused, UsageProblem
 from cocdesk.service.access import rekey_in
 from cocdesk.service.session import Session
 from cocdesk.store import audit, drafts
@@ -44,9 +52,7 @@ class TeamService:
     def add_member(self, name: str, role: Role, passphrase: str, params: kdf.KdfParams | None = None) -> int:
         """Enrol a member: new key pair, the event key, and every case the adder may open."""
         s = self.session
-        reason = may_manage_team(s.role)
-        if reason:
-            raise RuleRefused(reason)
+        self.check_add(role)
         if not name.strip() or any(not ch.isprintable() for ch in name):
             raise UsageProblem("a member's name must be printable text")
         if member_store.by_name(s.db, name) is not None:
@@ -63,6 +69,7 @@ class TeamService:
         with write(db):
             if member_store.next_id(db) != member_id:
                 raise UsageProblem("another member was added meanwhile; try again")
+            self.check_add(role)  # judged again under the lock: a first chair may have come meanwhile
             member_store.insert(db, s.event_keys, member_id, name, role, key, at)
             member_store.put_event_key(
                 db, member_id, sealed_keys.seal_to(key.public_key, EVENT_LABEL, event_secret)
@@ -98,11 +105,9 @@ class TeamService:
             raise RuleRefused(reason)
         with write(s.db):
             member = self._active(name)
-            if member.id == s.member_id:
-                raise RuleRefused("another lead or the chair removes you from the team")
-            leads = [m for m in member_store.all_members(s.db) if m.active and m.role == Role.LEAD]
-            if member.role == Role.LEAD and len(leads) == 1:
-                raise RuleRefused("the team needs at least one lead: add another lead first")
+            reason = self._removal_refusal(member)
+            if reason:
+                raise RuleRefused(reason)
             held = sorted(case_store.sealed_keys_for(s.db, member.id))
             mine = case_store.sealed_keys_for(s.db, s.member_id)
             if any(c not in mine for c in held):
@@ -148,10 +153,10 @@ class TeamService:
         checkpoint(s.db)  # the old wrapping is gone from the WAL too
 
     def reenrol(self, name: str, passphrase: str, params: kdf.KdfParams | None = None) -> int:
-        """A lead gives a member who forgot their passphrase a new key pair.
+        """A lead or the chair gives a member who forgot their passphrase a new key pair.
 
-        Exactly the cases the member held are sealed to the new key (the lead must
-        hold them all); returns how many.
+        Exactly the cases the member held are sealed to the new key (whoever re-enrols
+        them must hold them all); returns how many.
         """
         s = self.session
         reason = may_reenrol(s.role)
@@ -159,13 +164,11 @@ class TeamService:
             raise RuleRefused(reason)
         if not passphrase:
             raise UsageProblem("the new passphrase is empty")
-        member = self._active(name)
-        if member.id == s.member_id:
-            raise RuleRefused("change your own passphrase instead (you know the current one)")
+        member = self.check_reenrol(name)
         key = member_keys.create(member.id, passphrase, params or kdf.enrolment_params())
         event_secret = _event_secret(s)
         with write(s.db):
-            fresh = self._active(name)
+            fresh = self.check_reenrol(name)
             # Exactly the cases they held, re-sealed: never one more (a recusal stays a
             # recusal, whatever the recusal table says), never one fewer (no case is orphaned).
             held = sorted(case_store.sealed_keys_for(s.db, member.id))
@@ -194,6 +197,68 @@ class TeamService:
             )
         checkpoint(s.db)
         return given
+
+    # -- the role rules (domain/roles.py), with the facts they need from the vault --------------
+    def check_add(self, role: Role) -> None:
+        """Refuse adding a member with `role` that this member may not add (before any passphrase
+        is asked or any key derived)."""
+        s = self.session
+        reason = may_add_member(s.role, role, founding=self._founding())
+        if reason:
+            raise RuleRefused(reason)
+
+    def check_reenrol(self, name: str) -> member_store.MemberRow:
+        """The active member called `name`, if this member may re-enrol them; else RuleRefused."""
+        s = self.session
+        reason = may_reenrol(s.role)
+        if reason:
+            raise RuleRefused(reason)
+        member = self._active(name)
+        reason = may_reenrol(s.role, member.role, yourself=member.id == s.member_id)
+        if reason:
+            raise RuleRefused(reason)
+        return member
+
+    def refusal(self, what: str, name: str = "") -> str | None:
+        """What the app says before a form or a question, when `what` (add, remove, reenrol,
+        delegate, passphrase) on the member called `name` would be refused; None if it may be
+        tried (the change itself judges again)."""
+        s = self.session
+        try:
+            if what == "add":
+                return may_manage_team(s.role)
+            if what == "delegate":
+                return may_name_delegate(s.role)
+            if what == "remove":
+                return may_remove_member(s.role) or self._removal_refusal(self._active(name))
+            if what == "reenrol":
+                self.check_reenrol(name)
+        except RuleRefused as exc:
+            return str(exc)
+        except CocdeskError:
+            return None  # not a role rule (no such member...): the change itself says so
+        return None
+
+    def _removal_refusal(self, member: member_store.MemberRow) -> str | None:
+        s = self.session
+        leads = [m for m in member_store.all_members(s.db) if m.active and m.role == Role.LEAD]
+        return may_remove_member(
+            s.role,
+            member.role,
+            yourself=member.id == s.member_id,
+            last_lead=member.role == Role.LEAD and len(leads) == 1,
+        )
+
+    def _founding(self) -> bool:
+        """This member created the vault and the team has no chair yet: they add the first."""
+        s = self.session
+        if s.member_id != FOUNDER_ID:
+            return False
+        members = member_store.all_members(s.db)
+        for m in members:
+            # A role edited in the file (a chair made a responder) must not open the exception.
+            member_store.check_mac(s.db, s.event_keys, m)
+        return not any(m.active and m.role == Role.CHAIR for m in members)
 
     def _active(self, name: str) -> member_store.MemberRow:
         return member_store.active_by_name(self.session.db, self.session.event_keys, name)

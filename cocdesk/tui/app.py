@@ -364,18 +364,14 @@ class CocdeskApp(App[None]):
 
     def team_request(self, message: TeamScreen.Request) -> None:
         from cocdesk.domain.passphrase import problem
-        from cocdesk.domain.roles import may_manage_team, may_name_delegate, may_reenrol, may_remove_member
+        from cocdesk.service import TeamService
         from cocdesk.tui.screens.modals import ConfirmModal, FormModal
 
         assert self.session and self.steps
-        s, name, what = self.session, message.name, message.what
-        # Said before the form is filled in: the answer could not be used.
-        reason = {
-            "add": may_manage_team(s.role),
-            "remove": may_remove_member(s.role),
-            "reenrol": may_reenrol(s.role),
-            "delegate": may_name_delegate(s.role),
-        }.get(what)
+        name, what = message.name, message.what
+        # Said before the form is filled in: the answer could not be used. The same rules
+        # (domain/roles.py) are judged again by the service when the change is made.
+        reason = TeamService(self.session).refusal(what, name)
         if reason:
             self.notify(reason, title="Not allowed", severity="warning")
             return
@@ -885,8 +881,10 @@ class CocdeskApp(App[None]):
                 return
             screen = DecisionScreen(view, playbook, drafts, draft)
         else:
+            from cocdesk.domain.roles import may_announce
+
             s = self.session
-            announce = s.role == Role.CHAIR or s.member_id in self.steps.delegates()
+            announce = may_announce(s.role, s.member_id in self.steps.delegates()) is None
             messages = self.steps.messages(case_id, view.steps)
             screen = FollowUpScreen(view, playbook, s.role.value, announce, messages, tab, drafts, draft)
         self.push_screen(screen)

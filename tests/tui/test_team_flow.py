@@ -193,7 +193,7 @@ async def test_a_responder_pressing_add_remove_reenrol_or_delegate_is_told_why(a
         for key, reason in (
             ("a", "only a lead or the chair may add team members"),
             ("r", "only a lead or the chair may remove team members"),
-            ("e", "only a lead re-enrols a member"),
+            ("e", "only a lead or the chair may re-enrol a member"),
             ("d", "only the chair names delegates for announcements"),
         ):
             app.clear_notifications()
@@ -203,14 +203,64 @@ async def test_a_responder_pressing_add_remove_reenrol_or_delegate_is_told_why(a
         assert [row[1] for row in team_rows(app).values()] == ["active"] * 3
 
 
+async def test_a_lead_pressing_a_to_add_a_chair_is_told_only_the_chair_adds_one(
+    app: CocdeskApp, demo_folder: Path
+) -> None:
+    """Battery 14 through the app: Robin made the demo vault, but it has a chair (Avery)."""
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await to_team(pilot)
+        await press(pilot, "a")
+        assert isinstance(app.screen, FormModal)
+        await press(pilot, *"Mallory", "enter", "enter")  # the name, then open the role list
+        await choose(pilot, "chair", by_prompt=True)
+        await tab_to(pilot, "form-1")
+        await press(pilot, *"mallory's pass", "enter", *"mallory's pass", "enter")
+        assert isinstance(app.screen, TeamScreen)
+        assert (
+            "only the chair may add a chair (the lead who created the vault adds the first, while there is none)"
+            in toasts(app)
+        )
+        assert "Mallory" not in team_rows(app)
+    desk = Desk.open(demo_folder, clock=frozen)
+    try:
+        assert member_store.by_name(desk.db, "Mallory") is None
+    finally:
+        desk.close()
+
+
+async def test_a_lead_pressing_e_or_r_on_the_chair_is_told_why_and_the_chair_is_not(app: CocdeskApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await to_team(pilot)
+        await cursor_to(pilot, "Avery Chair")
+        for key, reason in (
+            (
+                "e",
+                "only the chair may re-enrol a chair (re-enrolling someone means choosing their passphrase)",
+            ),
+            ("r", "only the chair may remove a chair"),
+        ):
+            app.clear_notifications()
+            await press(pilot, key)
+            assert isinstance(app.screen, TeamScreen), f"{key} opened a dialog that could not be used"
+            assert reason in toasts(app)
+        app.clear_notifications()
+        await press(pilot, "escape")
+        await lock_and_unlock_as(pilot, "Avery Chair")
+        await to_team(pilot)
+        await cursor_to(pilot, "Robin Lead")
+        await press(pilot, "e")  # the chair re-enrols a lead who forgot their passphrase
+        assert isinstance(app.screen, FormModal)
+
+
 async def test_removing_a_member_from_the_team_screen(app: CocdeskApp, demo_folder: Path) -> None:
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await unlock(pilot)
         await to_team(pilot)
         await cursor_to(pilot, "Robin Lead")
         await press(pilot, "r")
-        assert isinstance(app.screen, ConfirmModal)
-        await press(pilot, "y")
+        assert isinstance(app.screen, TeamScreen), "a question was asked that could not be used"
         assert "another lead or the chair removes you from the team" in toasts(app)
         app.clear_notifications()
 

@@ -264,16 +264,21 @@ def test_a_lead_reenrols_a_member_with_a_new_key(team: dict[str, Session], desk:
     assert verify(fresh) == [] and verify(team[LEAD]) == []
 
 
-@pytest.mark.parametrize("who", ["Avery", "Kim"])
-def test_only_a_lead_reenrols(team: dict[str, Session], who: str) -> None:
+def test_a_responder_reenrols_nobody(team: dict[str, Session]) -> None:
+    # Every role against every other: tests/security/test_roles.py.
     refused(
         team[LEAD],
         RuleRefused,
-        "only a lead re-enrols a member",
-        TeamService(team[who]).reenrol,
+        "only a lead or the chair may re-enrol a member",
+        TeamService(team["Kim"]).reenrol,
         "Jo",
         "jo's new one",
     )
+
+
+def test_a_lead_cannot_reenrol_the_chair(team: dict[str, Session]) -> None:
+    reason = "only the chair may re-enrol a chair (re-enrolling someone means choosing their passphrase)"
+    refused(team[LEAD], RuleRefused, reason, TeamService(team[LEAD]).reenrol, "Avery", "robin chose it")
 
 
 def test_reenrolment_refusals_say_why(team: dict[str, Session]) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import (
     TextArea,
 )
 
+from cocdesk.domain.roles import Role, may_handle_appeal, may_talk_to_reported
 from cocdesk.domain.steps import ReporterFollowUp, Talk, followup_from, talk_from, to_data
 from cocdesk.tui.literal import editable, kept, literal
 from cocdesk.tui.screens.step_form import StepForm
@@ -151,7 +152,7 @@ class FollowUpScreen(StepForm):
             with TabPane("Talk", id="talk"), VerticalScroll(can_focus=False):
                 for line in self.playbook.talk_guidance:
                     yield Static(literal(f"• {line}"), classes="guidance")
-                if self.role != "lead":
+                if may_talk_to_reported(Role(self.role)):
                     yield Static(
                         Content("Only a lead records the talk with the reported person."), classes="warn"
                     )
@@ -215,7 +216,7 @@ class FollowUpScreen(StepForm):
 
     def _appeal_part(self) -> ComposeResult:
         appeal = self.view.steps.appeal
-        chair = self.role == "chair"
+        chair = may_handle_appeal(Role(self.role)) is None
         if appeal is None or not appeal.open:
             if appeal is not None:
                 verdict = "stands" if appeal.stands else "was changed"

@@ -23,9 +23,13 @@ open are sealed to them one by one.
 
 a adds a member: they type their own passphrase. r removes the highlighted
 member: their keys are deleted and every case they held is re-keyed — what they
-saw before, they saw. p changes your own passphrase. e (a lead) re-enrols a
-member who forgot theirs: a new key pair, and the cases you hold sealed to it.
-d (the chair) names the highlighted member a delegate for announcements.
+saw before, they saw. p changes your own passphrase. e re-enrols a member who
+forgot theirs: a new key pair, and the cases you hold sealed to it. d (the
+chair) names the highlighted member a delegate for announcements.
+
+A lead or the chair adds, removes and re-enrols members; nobody does so for a
+role above their own, so a chair is added, removed or re-enrolled only by the
+chair (the lead who created the vault adds the first chair).
 """
 
 
