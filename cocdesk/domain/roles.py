@@ -90,3 +90,12 @@ def may_remove_member(role: Role) -> str | None:
 
 def may_reenrol(role: Role) -> str | None:
     return None if role == Role.LEAD else "only a lead re-enrols a member"
+
+
+def may_restore(role: Role) -> str | None:
+    """Replacing the vault with a backup can undo anyone's work: a lead's or the chair's call."""
+    return (
+        None
+        if role in (Role.LEAD, Role.CHAIR)
+        else "only a lead or the chair restores a backup over the vault"
+    )
