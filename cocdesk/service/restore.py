@@ -142,14 +142,17 @@ def _current(folder: Path, credentials: Credentials, clock: Clock) -> _Current:
             reason = may_restore(session.role)
             if reason:
                 raise RuleRefused(f"{reason}; the vault was not changed")
-            return _Current(member, passphrase, _state(session))
+            try:
+                state = _state(session)
+            except (*DAMAGE, IntegrityFailure) as exc:
+                # Its recusals unread, a restore could hand cases back: not done blind.
+                raise IntegrityFailure(
+                    f"the vault in {folder} is damaged ({type(exc).__name__}): what a restore would "
+                    "lose cannot be listed; move its files aside and restore into the empty folder"
+                ) from None
+            return _Current(member, passphrase, state)
         finally:
             session.lock()
-    except DAMAGE as exc:
-        raise IntegrityFailure(
-            f"the vault in {folder} is damaged ({type(exc).__name__}): what a restore would lose "
-            "cannot be listed; move its files aside and restore into the empty folder"
-        ) from None
     finally:
         desk.close()
 

@@ -420,3 +420,24 @@ def test_a_backup_the_member_is_not_in_is_refused_by_name(
     with pytest.raises(NotAMember, match=r"^Lee is not on the team in .*team-backup.db: a lead or the chair"):
         restore(vault_dir, saved, as_member("Lee"))
     assert files(vault_dir) == before
+
+
+def test_a_vault_whose_recusals_cannot_be_read_is_not_restored_over_blind(
+    team: Team, vault_dir: Path, tmp_path: Path
+) -> None:
+    """Unread, its recusals could not be carried over: refused, with the way out named."""
+    import sqlite3
+
+    saved = with_backup(team, tmp_path)
+    AccessService(team.sessions["Kim"]).declare_conflict("C-0001")
+    team.desk.close()
+    conn = sqlite3.connect(vault_dir / "cocdesk.db")
+    conn.execute("UPDATE recusals SET at = '2020-01-01T00:00:00Z'")
+    conn.commit()
+    conn.close()
+    before = files(vault_dir)
+    with pytest.raises(
+        IntegrityFailure, match="what a restore would lose cannot be listed; move its files aside"
+    ):
+        restore(vault_dir, saved, as_member(LEAD))
+    assert files(vault_dir) == before
