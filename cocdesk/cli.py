@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", metavar="PATH")
     _handoff_parsers(sub, member_sub, _Parser)
 
-    restore = sub.add_parser("restore", help="replace the vault with a backup, verified first")
+    restore = sub.add_parser("restore", help="(lead or chair) replace the vault with a verified backup")
     restore.add_argument("path", metavar="PATH")
     restore.add_argument("--yes", action="store_true", help="do not ask before replacing the vault")
 
@@ -609,6 +609,14 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     def confirm(info: BackupInfo) -> bool:
         if not info.replaces:
             return True  # nothing to lose: a fresh folder just gets the backup
+        # Said every time, --yes or not: a script's log then shows what a restore undid.
+        if info.lacks:
+            print(f"the backup lacks, against the vault in {folder}:", file=out)
+            for line in info.lacks:
+                print(f"  {visible(line, keep='')}", file=out)
+        else:
+            print(f"the backup lacks nothing the vault in {folder} holds", file=out)
+        out.flush()
         return _agreed(
             f"Replace the vault in {folder} with this backup of {visible(info.event, keep='')} "
             f"({info.cases} case(s), last entry {info.last_entry_at})? Changes made since are lost.",

@@ -183,3 +183,12 @@ def may_mark_appealed(role: Role) -> str | None:
 
 def may_answer_appeal(role: Role) -> str | None:
     return None if role == Role.CHAIR else "only the chair answers an appeal"
+
+
+def may_restore(role: Role) -> str | None:
+    """Replacing the vault with a backup can undo anyone's work: a lead's or the chair's call."""
+    return (
+        None
+        if role in (Role.LEAD, Role.CHAIR)
+        else "only a lead or the chair restores a backup over the vault"
+    )

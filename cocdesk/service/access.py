@@ -20,7 +20,9 @@ from cocdesk.store import drafts as draft_store
 from cocdesk.store import members as member_store
 from cocdesk.store.connection import checkpoint, read, write
 from cocdesk.vault import sealed_keys
+from cocdesk.vault.actor import open_actor, seal_actor
 from cocdesk.vault.fields import open_field, seal_field
+from cocdesk.vault.keyed_hash import EventKeys
 
 OPENED = "case.opened"
 EXPORTED = "case.exported"  # a read too, and a plaintext copy outside the vault
@@ -145,6 +147,18 @@ def rekey_in(session: Session, case_id: str, old: bytes | None = None) -> None:
     audit.append(db, keys, session.now(), session.member_id, "case.rekeyed", case_id)
 
 
+def actor_of(keys: EventKeys, entry: audit.AuditEntry) -> int | None:
+    """Who wrote an audit entry: its member column, or for a read, the sealed reader.
+
+    Reads recorded before the reader was sealed have the member column: still shown.
+    """
+    if entry.member_id is not None or entry.kind not in (OPENED, EXPORTED):
+        return entry.member_id
+    if entry.detail is None or entry.case_id is None:
+        return None
+    return open_actor(keys, entry.kind, entry.case_id, entry.at, entry.detail)
+
+
 class AccessService:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -194,15 +208,20 @@ class AccessService:
 
     def record_opened(self, case_id: str) -> None:
         """The audit log records reading a case, not only changing it."""
-        s = self.session
-        with write(s.db):
-            audit.append(s.db, s.event_keys, s.now(), s.member_id, OPENED, case_id)
+        self._record_read(OPENED, case_id)
 
     def record_exported(self, case_id: str) -> None:
         """An export (CLI or app) is recorded before its plaintext is written anywhere."""
+        self._record_read(EXPORTED, case_id)
+
+    def _record_read(self, kind: str, case_id: str) -> None:
+        # Who read is sealed in the detail (vault/actor.py), the member column left
+        # empty: the file alone must not say who opened which case.
         s = self.session
+        at = s.now()
         with write(s.db):
-            audit.append(s.db, s.event_keys, s.now(), s.member_id, EXPORTED, case_id)
+            sealed = seal_actor(s.event_keys, kind, case_id, at, s.member_id)
+            audit.append(s.db, s.event_keys, at, None, kind, case_id, sealed)
 
     def access(self, case_id: str) -> Access:
         s = self.session
@@ -217,7 +236,7 @@ class AccessService:
             opened: dict[str, tuple[int, str]] = {}
             for e in audit.entries(s.db, case_id):
                 if e.kind in (OPENED, EXPORTED):
-                    who = names.get(e.member_id or 0, "?")
+                    who = names.get(actor_of(s.event_keys, e) or 0, "?")
                     count, _ = opened.get(who, (0, ""))
                     opened[who] = (count + 1, e.at)
         return Access(tuple(holders), tuple(out), tuple((n, c, at) for n, (c, at) in sorted(opened.items())))

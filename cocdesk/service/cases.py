@@ -17,7 +17,7 @@ from cocdesk.domain.status import Status, facts_from, refusal
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
 from cocdesk.domain.steps import Steps, steps_from
 from cocdesk.errors import IntegrityFailure, NotAMember, NotFound, RuleRefused, UsageProblem
-from cocdesk.service.access import recused_now
+from cocdesk.service.access import actor_of, recused_now
 from cocdesk.service.session import Session
 from cocdesk.service.shred import after_shred, shred_in
 from cocdesk.store import audit, seal
@@ -371,8 +371,9 @@ class CaseService:
     def timeline_here(self, case_id: str, names: dict[int, str] | None = None) -> list[TimelineEntry]:
         """The case's entries in this vault's audit log, in words."""
         names = self._names() if names is None else names
+        keys = self.session.event_keys
         return [
-            TimelineEntry(e.at, names.get(e.member_id or 0, "?"), label(e.kind, _subject(e, names)))
+            TimelineEntry(e.at, names.get(actor_of(keys, e) or 0, "?"), label(e.kind, _subject(e, names)))
             for e in audit.entries(self._db, case_id)
             if e.kind != "case.opened"  # reads are counted in the case's access list instead
         ]

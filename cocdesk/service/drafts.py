@@ -15,6 +15,7 @@ from cocdesk.store import drafts as draft_store
 from cocdesk.store.connection import write
 from cocdesk.vault import aead
 from cocdesk.vault.keyed_hash import member_subkey
+from cocdesk.vault.padding import pad, unpad
 
 # kind → (table, key label, associated-data prefix, what errors call it)
 KINDS = {
@@ -45,7 +46,8 @@ class DraftService:
         at = self.session.now()
         # Plain, so a purge of the case finds and deletes this draft whoever wrote it.
         case_id = state.get("case_id") if isinstance(state.get("case_id"), str) else None
-        sealed = aead.seal(self._key(), raw, self._ad(at, case_id))
+        # Padded like a case field: the stored length does not follow the typing.
+        sealed = aead.seal(self._key(), pad(raw), self._ad(at, case_id))
         with write(self.session.db):
             draft_store.put(self.session.db, self.session.member_id, at, sealed, self.table, case_id)
 
@@ -54,7 +56,7 @@ class DraftService:
         if found is None:
             return None
         at, sealed, case_id = found
-        raw = aead.open_(self._key(), sealed, self._ad(at, case_id), self.what)
+        raw = unpad(aead.open_(self._key(), sealed, self._ad(at, case_id), self.what), self.what)
         try:
             value = json.loads(raw.decode("ascii"))
         except (UnicodeDecodeError, json.JSONDecodeError):

@@ -1,8 +1,9 @@
-"""Sealing one field of one case under that case's key."""
+"""Sealing one field of one case under that case's key, padded (vault/padding.py)."""
 
 from __future__ import annotations
 
 from cocdesk.vault import aead
+from cocdesk.vault.padding import pad, unpad
 
 SCHEMA_TAG = b"cocdesk/v1"
 
@@ -14,8 +15,10 @@ def associated_data(case_id: str, field: str) -> bytes:
 
 
 def seal_field(case_key: bytes, case_id: str, field: str, plaintext: bytes) -> bytes:
-    return aead.seal(case_key, plaintext, associated_data(case_id, field))
+    # Padded: the stored length says which bucket, not how long a name is.
+    return aead.seal(case_key, pad(plaintext), associated_data(case_id, field))
 
 
 def open_field(case_key: bytes, case_id: str, field: str, blob: bytes) -> bytes:
-    return aead.open_(case_key, blob, associated_data(case_id, field), f"{case_id} field {field}")
+    what = f"{case_id} field {field}"
+    return unpad(aead.open_(case_key, blob, associated_data(case_id, field), what), what)

@@ -22,6 +22,12 @@ class EventKeys:
         self._audit = _mac(event_secret, b"audit-chain", b"cocdesk-subkey")
         self._record = _mac(event_secret, b"record-mac", b"cocdesk-subkey")
         self._state = _mac(event_secret, b"vault-state", b"cocdesk-subkey")
+        self._actor = _mac(event_secret, b"audit-actor", b"cocdesk-subkey")
+
+    @property
+    def actor_key(self) -> bytes:
+        """The key that seals who opened or exported a case (vault/actor.py)."""
+        return self._actor
 
     def blind_tag(self, kind: str, normalised: str) -> bytes:
         """A tag for an identifier: equal identifiers give equal tags; tags reveal nothing."""

@@ -185,9 +185,12 @@ def test_restore_round_trip_through_the_command_line(run: Run, tmp_path: Path) -
     code, out, err = run("restore", str(saved), "--yes")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == f"restored PyColorado 2026 (3 case(s)) into {run.folder}; verify passed"
+    # What the backup lacks is said with --yes too (the purge and the backup are logged since).
+    assert lines[0] == f"the backup lacks, against the vault in {run.folder}:"
+    assert lines[1].startswith("  the backup's audit log has ")
+    assert lines[2] == f"restored PyColorado 2026 (3 case(s)) into {run.folder}; verify passed"
     # The backup still held the purged cases: the reminder lists them again.
-    assert lines[1] == "note: 2 closed cases are past retention (C-0001, C-0002); `cocdesk purge` purges them"
+    assert lines[3] == "note: 2 closed cases are past retention (C-0001, C-0002); `cocdesk purge` purges them"
     assert listed(run) == ["C-0001", "C-0002", "C-0003"]
     assert run("verify")[0] == 0
 
@@ -245,3 +248,49 @@ def test_a_bad_backup_is_refused_in_one_line_and_the_vault_is_unchanged(
 def test_restore_of_a_missing_file_says_so(run: Run, tmp_path: Path) -> None:
     code, _, err = run("restore", str(tmp_path / "nope.db"), "--yes")
     assert (code, one_line(err)) == (1, f"{tmp_path / 'nope.db'} is not a file")
+
+
+def test_restore_by_a_responder_is_refused_with_the_rule_named(run: Run, tmp_path: Path) -> None:
+    saved = tmp_path / "backup.db"
+    run("backup", str(saved))
+    before = {p.name: p.read_bytes() for p in run.folder.iterdir()}
+    code, out, err = run(
+        "restore", str(saved), "--yes", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim passphrase"
+    )
+    assert (code, out) == (1, "")
+    assert (
+        one_line(err)
+        == "only a lead or the chair restores a backup over the vault; the vault was not changed"
+    )
+    assert {p.name: p.read_bytes() for p in run.folder.iterdir()} == before
+
+
+def test_restore_lists_what_the_backup_lacks_and_keeps_a_later_recusal(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Kim steps out of C-0003 after the backup; the restore says so, asks, and Kim stays out."""
+    saved = tmp_path / "backup.db"
+    run("backup", str(saved))
+    desk = Desk.open(run.folder)
+    try:
+        AccessService(desk.unlock("Kim", "kim passphrase")).declare_conflict("C-0003")
+    finally:
+        desk.close()
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    code, out, err = run("restore", str(saved))
+    assert (code, err) == (0, "")
+    # The question (input() writes it to the terminal), asked after the lines.
+    assert capsys.readouterr().out.startswith(
+        f"Replace the vault in {run.folder} with this backup of PyColorado"
+    )
+    lines = out.splitlines()
+    assert lines[:3] == [
+        f"the backup lacks, against the vault in {run.folder}:",
+        "  C-0003 is older in the backup: last change " + lines[1].split("last change ")[1],
+        "  Kim stepped out of C-0003 after the backup: kept (the case is re-keyed)",
+    ]
+    assert lines[3].startswith("  the backup's audit log has ")
+    assert lines[4] == f"restored PyColorado 2026 (3 case(s)) into {run.folder}; verify passed"
+    code, out, err = run("export", "C-0003", COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="kim passphrase")
+    assert code == 3 and out == ""
+    assert run("verify")[0] == 0

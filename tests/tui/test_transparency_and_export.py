@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cocdesk.service import CaseService
+from cocdesk.service.access import actor_of
 from cocdesk.store import audit
 from cocdesk.tui.app import CocdeskApp
 from cocdesk.tui.screens.case import CaseScreen
@@ -139,7 +140,9 @@ async def test_shift_e_on_a_case_warns_it_is_plaintext_and_writes_it_audited(
     assert sorted(p.name for p in home.iterdir()) == ["cocdesk-C-0004.json", "cocdesk-C-0004.md"]
     with vault(demo_folder) as robin:
         exported = [e for e in audit.entries(robin.db, "C-0004") if e.kind == "case.exported"]
-        assert len(exported) == 2 and {e.member_id for e in exported} == {robin.member_id}
+        # The exporter is sealed in the entry (the file alone does not say who), read back here.
+        assert len(exported) == 2 and {e.member_id for e in exported} == {None}
+        assert {actor_of(robin.event_keys, e) for e in exported} == {robin.member_id}
 
 
 # -- the public summary -------------------------------------------------------------------------

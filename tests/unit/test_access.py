@@ -20,12 +20,14 @@ from cocdesk.domain.steps import Attendee, Meeting, Objective
 from cocdesk.errors import CocdeskError, IntegrityFailure, NotAMember, NotFound, RuleRefused
 from cocdesk.exchange.case_export import to_json
 from cocdesk.service import CaseService, Desk, Session, TeamService
-from cocdesk.service.access import AccessService
+from cocdesk.service.access import AccessService, actor_of
 from cocdesk.service.integrity import verify
 from cocdesk.service.steps import StepService
 from cocdesk.store import audit
 from cocdesk.store import cases as case_store
+from cocdesk.store.connection import write
 from cocdesk.vault import sealed_keys
+from cocdesk.vault.actor import open_actor, seal_actor
 from cocdesk.vault.fields import open_field
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import LEAD, LEAD_PASSPHRASE, sample_report
@@ -444,7 +446,10 @@ def test_opening_is_audited_counted_in_access_and_kept_off_the_timeline(team: Te
     team.access("Avery").record_opened(quinn_case)
     opened = [e for e in audit.entries(db) if e.kind == "case.opened"]
     assert len(audit.entries(db)) == before + 3
-    assert [(e.member_id, e.case_id) for e in opened] == [
+    # Who opened is sealed under the event key, never in the plain member column.
+    assert [e.member_id for e in opened] == [None, None, None]
+    keys = team.sessions[LEAD].event_keys
+    assert [(actor_of(keys, e), e.case_id) for e in opened] == [
         (team.ids[LEAD], quinn_case),
         (team.ids[LEAD], quinn_case),
         (team.ids["Avery"], quinn_case),
@@ -470,3 +475,37 @@ def test_every_refusal_is_a_cocdesk_error_with_a_message(team: Team, quinn_case:
         with pytest.raises(CocdeskError) as refused:
             call()
         assert str(refused.value)
+
+
+def test_who_opened_or_exported_is_sealed_and_older_plain_entries_still_count(
+    team: Team, quinn_case: str
+) -> None:
+    """The file alone does not say who read which case; the case view still does, old entries too."""
+    db, keys = team.sessions[LEAD].db, team.sessions[LEAD].event_keys
+    team.access("Kim").record_opened(quinn_case)
+    team.access("Jo").record_exported(quinn_case)
+    # An entry as a vault written before sealing holds it: the reader in the member column.
+    with write(db):
+        audit.append(db, keys, STAMP, team.ids["Avery"], "case.opened", quinn_case)
+    reads = [e for e in audit.entries(db, quinn_case) if e.kind in ("case.opened", "case.exported")]
+    assert [e.member_id for e in reads] == [None, None, team.ids["Avery"]]
+    # One size whoever read (member 2 or 12): a padded seal.
+    assert [len(e.detail or b"") for e in reads[:2]] == [64 + 40, 64 + 40]
+    assert team.access(LEAD).access(quinn_case).opened == (
+        ("Avery", 1, STAMP),
+        ("Jo", 1, STAMP),
+        ("Kim", 1, STAMP),
+    )
+    timeline = [(t.who, t.what) for t in team.cases(LEAD).open_case(quinn_case).timeline]
+    assert ("Jo", "case exported in plaintext (a copy outside the vault)") in timeline
+    assert verify(team.sessions[LEAD]) == []
+
+
+def test_a_sealed_reader_moved_to_another_entry_does_not_open(team: Team, quinn_case: str) -> None:
+    keys = team.sessions[LEAD].event_keys
+    sealed = seal_actor(keys, "case.opened", quinn_case, STAMP, team.ids["Kim"])
+    assert open_actor(keys, "case.opened", quinn_case, STAMP, sealed) == team.ids["Kim"]
+    with pytest.raises(IntegrityFailure):
+        open_actor(keys, "case.exported", quinn_case, STAMP, sealed)
+    with pytest.raises(IntegrityFailure):
+        open_actor(keys, "case.opened", "C-9999", STAMP, sealed)

@@ -6,19 +6,32 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from cocdesk.errors import CocdeskError, IntegrityFailure, NotAMember, VaultExists, WrongPassphrase
-from cocdesk.service import CaseService, Desk
+from cocdesk.domain.roles import Role
+from cocdesk.errors import (
+    CocdeskError,
+    IntegrityFailure,
+    NotAMember,
+    RuleRefused,
+    VaultExists,
+    WrongPassphrase,
+)
+from cocdesk.service import CaseService, Desk, Session, TeamService
 from cocdesk.service import restore as restore_module
+from cocdesk.service.access import AccessService
 from cocdesk.service.copies import backup
 from cocdesk.service.integrity import verify
 from cocdesk.service.restore import BackupInfo, restore
 from cocdesk.store import audit
+from cocdesk.store import cases as case_store
+from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+from tests.unit.test_service_steps import Team, passphrase
 
 
 def as_lead(names: list[str]) -> tuple[str, str]:
@@ -66,7 +79,18 @@ def test_a_restore_brings_back_the_backup_and_the_later_change_is_gone(saved: Pa
 
     done = restore(vault_dir, saved, as_lead, confirm, clock=lambda: FROZEN)
     assert done is not None
-    assert asked == [BackupInfo("PyColorado 2026", 1, "2026-05-02T15:00:00Z", replaces=True)]
+    assert asked == [
+        BackupInfo(
+            "PyColorado 2026",
+            1,
+            "2026-05-02T15:00:00Z",
+            replaces=True,
+            lacks=(
+                "1 case not in the backup: C-0002",
+                "the backup's audit log has 4 entries, the vault's 5",
+            ),
+        )
+    ]
     assert case_ids(vault_dir) == ["C-0001"]
     # Only the vault is left: no copy aside, no private staging folder.
     assert sorted(os.listdir(vault_dir)) == ["cocdesk.db", LOCK]
@@ -198,7 +222,7 @@ def test_the_old_vaults_wal_is_never_applied_to_the_restored_one(
     assert case_ids(crashed) == ["C-0001"]
 
 
-def test_when_the_installed_copy_fails_its_check_the_old_vault_comes_back_with_its_wal(
+def test_when_the_installed_copy_fails_its_check_the_old_vault_comes_back_as_it_was(
     desk: Desk, cases: CaseService, vault_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases.add_report(sample_report("one"))
@@ -207,6 +231,9 @@ def test_when_the_installed_copy_fails_its_check_the_old_vault_comes_back_with_i
     crashed = tmp_path / "crashed"
     crashed_copy(desk, vault_dir, crashed)
     desk.close()
+    # Restore unlocks the vault it replaces (to check the member may, and to list what
+    # the backup lacks); opening it folds its -wal in, as any cocdesk that opens it does.
+    Desk.open(crashed).close()
     before = files(crashed)
     real = restore_module.verify
     calls: list[int] = []
@@ -268,3 +295,149 @@ def test_a_vault_set_aside_by_a_crashed_restore_is_named_not_replaced(vault_dir:
         Desk.create(vault_dir, "Another", LEAD, LEAD_PASSPHRASE)
     (vault_dir / "cocdesk.db.before-restore").rename(vault_dir / "cocdesk.db")
     assert case_ids(vault_dir) == ["C-0001", "C-0002"]
+
+
+# -- who may restore, what the backup lacks, and what it may never undo ----------------------------
+def with_backup(team: Team, tmp_path: Path) -> Path:
+    """C-0001 held by the whole team, saved to a backup (the team's vault stays open)."""
+    CaseService(team.sessions[LEAD]).add_report(sample_report("one"))
+    saved = tmp_path / "team-backup.db"
+    backup(team.desk, team.sessions[LEAD], saved)
+    return saved
+
+
+def as_member(name: str) -> Callable[[list[str]], tuple[str, str]]:
+    return lambda names: (name, passphrase(name))
+
+
+@contextmanager
+def unlocked(folder: Path, name: str) -> Iterator[Session]:
+    desk = Desk.open(folder, clock=lambda: FROZEN)
+    try:
+        yield desk.unlock(name, passphrase(name))
+    finally:
+        desk.close()
+
+
+def test_a_responder_may_not_restore_over_the_vault(team: Team, vault_dir: Path, tmp_path: Path) -> None:
+    """Any member with a backup could otherwise undo a decision or a recusal for the whole team."""
+    saved = with_backup(team, tmp_path)
+    CaseService(team.sessions[LEAD]).add_report(sample_report("two"))
+    team.desk.close()
+    before = files(vault_dir)
+    with pytest.raises(RuleRefused) as caught:
+        restore(vault_dir, saved, as_member("Kim"))
+    assert (
+        str(caught.value)
+        == "only a lead or the chair restores a backup over the vault; the vault was not changed"
+    )
+    assert caught.value.exit_code == 1
+    assert files(vault_dir) == before
+    assert case_ids(vault_dir) == ["C-0001", "C-0002"]
+
+
+@pytest.mark.parametrize("who", ["Jo", "Avery"])
+def test_a_lead_or_the_chair_may_restore(team: Team, vault_dir: Path, tmp_path: Path, who: str) -> None:
+    saved = with_backup(team, tmp_path)
+    CaseService(team.sessions[LEAD]).add_report(sample_report("two"))
+    team.desk.close()
+    assert restore(vault_dir, saved, as_member(who)) is not None
+    assert case_ids(vault_dir) == ["C-0001"]
+
+
+def test_restore_names_what_the_backup_lacks_before_asking(
+    team: Team, vault_dir: Path, tmp_path: Path
+) -> None:
+    saved = with_backup(team, tmp_path)
+    at_backup = len(audit.entries(team.desk.db))
+    robin = CaseService(team.sessions[LEAD])
+    robin.add_note("C-0001", "written after the backup")
+    robin.add_report(sample_report("two"))
+    TeamService(team.sessions[LEAD]).add_member("Lee", Role.RESPONDER, passphrase("Lee"), FAST_FOR_TESTS)
+    length = len(audit.entries(team.desk.db))
+    team.desk.close()
+    asked: list[BackupInfo] = []
+
+    def no(info: BackupInfo) -> bool:
+        asked.append(info)
+        return False
+
+    before = files(vault_dir)
+    assert restore(vault_dir, saved, as_member(LEAD), no) is None
+    assert files(vault_dir) == before
+    [info] = asked
+    assert info.lacks[0] == "1 case not in the backup: C-0002"
+    assert info.lacks[1].startswith("C-0001 is older in the backup: last change 2026-05-02T15:00:00Z (")
+    assert info.lacks[2] == "Lee (responder) is not on the team in the backup"
+    assert info.lacks[3] == f"the backup's audit log has {at_backup} entries, the vault's {length}"
+    assert len(info.lacks) == 4
+
+
+def test_a_recusal_recorded_after_the_backup_still_holds_after_the_restore(
+    team: Team, vault_dir: Path, tmp_path: Path
+) -> None:
+    """The attack of issue 14: Kim steps out, an old backup is restored, Kim reads the case again."""
+    saved = with_backup(team, tmp_path)
+    AccessService(team.sessions["Kim"]).declare_conflict("C-0001")
+    CaseService(team.sessions[LEAD]).add_note("C-0001", "written after Kim stepped out")
+    team.desk.close()
+    asked: list[BackupInfo] = []
+    restore(vault_dir, saved, as_member(LEAD), lambda info: asked.append(info) or True)
+    assert "Kim stepped out of C-0001 after the backup: kept (the case is re-keyed)" in asked[0].lacks
+    with unlocked(vault_dir, "Kim") as kim:
+        with pytest.raises(NotAMember):
+            kim.case_key("C-0001")
+        assert team.ids["Kim"] not in case_store.key_holders(kim.db, "C-0001")
+    with unlocked(vault_dir, LEAD) as robin:
+        assert verify(robin) == []
+        assert team.ids["Kim"] in AccessService(robin).recused("C-0001")
+        assert AccessService(robin).access("C-0001").recused == ("Kim",)
+        # The note written after Kim stepped out is not in the backup; what is, is re-keyed.
+        assert "written after Kim stepped out" not in str(CaseService(robin).values("C-0001"))
+
+
+def test_a_member_removed_after_the_backup_stays_removed(team: Team, vault_dir: Path, tmp_path: Path) -> None:
+    saved = with_backup(team, tmp_path)
+    TeamService(team.sessions[LEAD]).remove_member("Kim")
+    team.desk.close()
+    asked: list[BackupInfo] = []
+    restore(vault_dir, saved, as_member(LEAD), lambda info: asked.append(info) or True)
+    assert "Kim was removed from the team after the backup: kept removed" in asked[0].lacks
+    with pytest.raises(NotAMember), unlocked(vault_dir, "Kim"):
+        pass
+    with unlocked(vault_dir, LEAD) as robin:
+        assert verify(robin) == []
+        assert team.ids["Kim"] not in case_store.key_holders(robin.db, "C-0001")
+
+
+def test_a_backup_the_member_is_not_in_is_refused_by_name(
+    team: Team, vault_dir: Path, tmp_path: Path
+) -> None:
+    saved = with_backup(team, tmp_path)
+    TeamService(team.sessions[LEAD]).add_member("Lee", Role.LEAD, passphrase("Lee"), FAST_FOR_TESTS)
+    team.desk.close()
+    before = files(vault_dir)
+    with pytest.raises(NotAMember, match=r"^Lee is not on the team in .*team-backup.db: a lead or the chair"):
+        restore(vault_dir, saved, as_member("Lee"))
+    assert files(vault_dir) == before
+
+
+def test_a_vault_whose_recusals_cannot_be_read_is_not_restored_over_blind(
+    team: Team, vault_dir: Path, tmp_path: Path
+) -> None:
+    """Unread, its recusals could not be carried over: refused, with the way out named."""
+    import sqlite3
+
+    saved = with_backup(team, tmp_path)
+    AccessService(team.sessions["Kim"]).declare_conflict("C-0001")
+    team.desk.close()
+    conn = sqlite3.connect(vault_dir / "cocdesk.db")
+    conn.execute("UPDATE recusals SET at = '2020-01-01T00:00:00Z'")
+    conn.commit()
+    conn.close()
+    before = files(vault_dir)
+    with pytest.raises(
+        IntegrityFailure, match="what a restore would lose cannot be listed; move its files aside"
+    ):
+        restore(vault_dir, saved, as_member(LEAD))
+    assert files(vault_dir) == before

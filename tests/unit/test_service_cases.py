@@ -240,6 +240,25 @@ def test_a_draft_is_sealed_to_its_member_and_survives_reopening(desk: Desk, sess
     assert again.load() is None
 
 
+def test_a_draft_sealed_before_padding_still_loads(session: Session) -> None:
+    """Drafts in today's vaults are unpadded: they open as they are (no migration)."""
+    import json
+
+    from cocdesk.service.drafts import DraftService
+    from cocdesk.store import drafts as draft_store
+    from cocdesk.store.connection import write
+    from cocdesk.vault import aead
+
+    drafts = DraftService(session)
+    drafts.save({"description": "new"})
+    assert len(bytes(session.db.execute("SELECT sealed FROM drafts").fetchone()[0])) == 64 + 40
+    at = session.now()
+    legacy = aead.seal(drafts._key(), json.dumps({"description": "old"}).encode(), drafts._ad(at, None))
+    with write(session.db):
+        draft_store.put(session.db, session.member_id, at, legacy, "drafts", None)
+    assert drafts.load() == {"description": "old"}
+
+
 def test_a_purged_case_id_is_never_handed_out_again(cases: CaseService, session: Session) -> None:
     """After purging the newest case, the next one gets a new id and a timeline of its own."""
     cases.add_report(sample_report("a"))

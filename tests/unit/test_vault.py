@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from nacl.public import PrivateKey
 
 from cocdesk.errors import IntegrityFailure, WrongPassphrase
-from cocdesk.vault import aead, kdf, member_keys, sealed_keys
+from cocdesk.vault import aead, kdf, member_keys, padding, sealed_keys
 from cocdesk.vault.fields import associated_data, open_field, seal_field
 from cocdesk.vault.keyed_hash import EventKeys
 
@@ -22,7 +22,31 @@ case_ids = st.integers(1, 99999).map(lambda n: f"C-{n:04d}")
 def test_any_plaintext_round_trips_through_field_sealing(plain: bytes, case_id: str, field: str) -> None:
     blob = seal_field(KEY, case_id, field, plain)
     assert open_field(KEY, case_id, field, blob) == plain
-    assert len(blob) == len(plain) + aead.NONCE_BYTES + 16
+    assert len(blob) == padding.bucket(len(plain) + padding.HEADER) + aead.NONCE_BYTES + 16
+
+
+def test_a_sealed_fields_length_is_its_bucket_not_its_value() -> None:
+    """Unpadded, a ciphertext was the value + 40 bytes: a name's length, anonymous or not."""
+    sizes = {len(seal_field(KEY, "C-0001", "reporter", b"x" * n)) - 40 for n in range(0, 5000, 7)}
+    assert sizes == {64, 256, 1024, 2048, 4096, 8192}
+    short = seal_field(KEY, "C-0001", "reporter", b'{"name":"Al","anonymous":false}')
+    long = seal_field(KEY, "C-0001", "reporter", b'{"name":"Alexandra Bartholomew-Smythe","anonymous":false}')
+    anonymous = seal_field(KEY, "C-0001", "reporter", b'{"name":"","anonymous":true}')
+    assert len(short) == len(long) == len(anonymous) == 64 + 40
+
+
+@pytest.mark.parametrize("value", [b'"Ana"', b"", b"[]", b'{"name":"x"}' * 40])
+def test_a_field_sealed_before_padding_still_opens(value: bytes) -> None:
+    """Today's vaults hold unpadded ciphertexts (ASCII JSON): they open as they are, no migration."""
+    legacy = aead.seal(KEY, value, associated_data("C-0001", "reporter"))
+    assert open_field(KEY, "C-0001", "reporter", legacy) == value
+
+
+@pytest.mark.parametrize("inner", [b"\xff\x00\x00\x00\x09ab", b"\xff\x00\x00\x00\x02ab\x01", b"\xff\x00\x00"])
+def test_bad_padding_inside_a_valid_seal_is_refused(inner: bytes) -> None:
+    blob = aead.seal(KEY, inner, associated_data("C-0001", "reporter"))
+    with pytest.raises(IntegrityFailure, match="^C-0001 field reporter is damaged"):
+        open_field(KEY, "C-0001", "reporter", blob)
 
 
 @settings(max_examples=100)
