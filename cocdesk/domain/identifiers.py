@@ -21,7 +21,12 @@ def normalise_badge(text: str) -> str:
 
 
 def emails_in(text: str) -> list[str]:
-    return [m.group(0).casefold().rstrip(".") for m in EMAIL.finditer(text)]
+    return [normalised for _, normalised in emails_written(text)]
+
+
+def emails_written(text: str) -> list[tuple[str, str]]:
+    """Each e-mail address in `text`: (as written, normalised)."""
+    return [(m.group(0).rstrip("."), m.group(0).casefold().rstrip(".")) for m in EMAIL.finditer(text)]
 
 
 def person_identifiers(name: str = "", badge: str = "", *other_text: str) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from cocdesk.domain.identifiers import emails_in, normalise_badge, normalise_name
+from cocdesk.domain.identifiers import emails_in, emails_written, normalise_badge, normalise_name
 
 MENTION = "mention"
 LONGEST_RUN = 4
@@ -103,7 +103,7 @@ def candidates(text: str) -> list[tuple[str, str]]:
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start : start + size])
             found.extend((phrase, form) for form in _forms(fold(phrase)))
-    found.extend((e, e) for e in emails_in(text))
+    found.extend(emails_written(text))  # as written, so a flag quotes the text
     return list(dict.fromkeys(found))
 
 
