@@ -746,7 +746,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
         demo.build(folder, params=demo.DEMO_KDF, cases=args.cases).close()
-        app = make_app(folder, demo_passphrase=demo.PASSPHRASE)
+        app = make_app(folder, demo_passphrase=demo.PASSPHRASE, kdf_floor=demo.DEMO_KDF)
         app.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
