@@ -151,7 +151,7 @@ class Desk:
         if text is None:
             raise IntegrityFailure("the vault's playbook is missing")
         try:
-            return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME)
+            return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME, stored=True)
         except BadPlaybook:
             # It was validated when the vault was made: now it can only be damage.
             raise IntegrityFailure("the vault's stored playbook is damaged") from None
