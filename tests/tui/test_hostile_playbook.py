@@ -198,9 +198,9 @@ async def test_every_screen_shows_playbook_text_literally(hostile_playbook_app: 
         assert_literal(assert_clean(app, "decision"), "decision")
         # The check can fail: a placeholder set raw, past literal.py, reaches the terminal bytes.
         field = app.screen.query_one("#referred-to", Input)
-        field.placeholder = "raw\x1b]52;c;aGk=\x07"
+        field.placeholder = "raw\x1b[2J\x1b]52;c;aGk="  # (rich drops a BEL by itself)
         await settle(pilot)
-        assert "\x1b]52;c;aGk=\x07" in TEXTUAL_OWN.sub("", terminal_output(app))
+        assert "raw\x1b[2J\x1b]52;c;aGk=" in TEXTUAL_OWN.sub("", terminal_output(app))
         field.placeholder = "police, venue security, another team…"
         await settle(pilot)
         await press(pilot, "question_mark")
