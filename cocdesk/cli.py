@@ -726,15 +726,36 @@ HANDOFF_COMMANDS: dict[tuple[str, str], Callable[[argparse.Namespace, TextIO], i
 }
 
 
+# Textual settings (textual 8.2.8, textual/constants.py) that write what the app shows or
+# what is typed somewhere outside the vault, in the clear: refused while set, whatever
+# the value (Textual's own "off" values are one edit away from on).
+RECORDING_SETTINGS = {
+    "TEXTUAL_SCREENSHOT": "Textual would write the screen, case text included, to an SVG file",
+    "TEXTUAL_SCREENSHOT_LOCATION": "it names where Textual writes the screen, case text included",
+    "TEXTUAL_SCREENSHOT_FILENAME": "it names the file Textual writes the screen, case text included, to",
+    "TEXTUAL_LOG": "Textual would write every message, typed text included, to a log file",
+    "TEXTUAL_DEBUG": "Textual would write every key pressed, passphrases included, to keys.log",
+    "TEXTUAL_DRIVER": "it hands the screen and every key to a driver the environment names",
+}
+# Features of the TEXTUAL variable that do the same (Textual strips and lowercases each).
+RECORDING_FEATURES = {
+    "debug": "Textual would print every error report in full, not the one calm line",
+    "devtools": "Textual would send every message, typed text included, to devtools",
+}
+
+
 def _need_terminal() -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageProblem("the app needs a terminal; for scripts see `cocdesk --help`")
-    # Textual's log file and devtools record every message, typed text included:
-    # case data would leave the vault in the clear.
-    if os.environ.get("TEXTUAL_LOG") or {"devtools", "debug"} & set(os.environ.get("TEXTUAL", "").split(",")):
-        raise UsageProblem(
-            "refusing to run with TEXTUAL_LOG or Textual devtools on: they record what is typed"
-        )
+    # Checked before the app (and Textual's constants) is imported: case data must not
+    # leave the vault in the clear through a setting nobody here chose.
+    for name, why in RECORDING_SETTINGS.items():
+        if name in os.environ:
+            raise UsageProblem(f"refusing to run with {name} set: {why}; unset it")
+    features = {f.strip().lower() for f in os.environ.get("TEXTUAL", "").split(",")}
+    for feature, why in RECORDING_FEATURES.items():
+        if feature in features:
+            raise UsageProblem(f"refusing to run with TEXTUAL={feature}: {why}; unset it")
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
@@ -766,7 +787,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     try:
         print("Preparing the demo vault (fictional cases)…", file=out, flush=True)
         demo.build(folder, params=demo.DEMO_KDF, cases=args.cases).close()
-        app = make_app(folder, demo_passphrase=demo.PASSPHRASE)
+        app = make_app(folder, demo_passphrase=demo.PASSPHRASE, kdf_floor=demo.DEMO_KDF)
         app.run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -263,6 +263,9 @@ def build(
 
     moment["at"] = now() - timedelta(days=10)
     desk = Desk.create(folder, EVENT, LEAD, PASSPHRASE, role=Role.LEAD, params=params, clock=clock)
+    # Its members' keys use `params`, below the production floor (DEMO_KDF, or a test's
+    # fast profile): this throwaway vault of fictional cases is unlocked at that cost.
+    desk.kdf_floor = params
     session = desk.unlock(LEAD, PASSPHRASE)
     TeamService(session).add_member("Kim Responder", Role.RESPONDER, PASSPHRASE, params)
     TeamService(session).add_member("Avery Chair", Role.CHAIR, PASSPHRASE, params)

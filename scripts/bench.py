@@ -238,6 +238,9 @@ def build_vault(folder: Path, cases: int) -> Vault:
     desk = Desk.create(
         folder, EVENT, LEAD, PASSPHRASE, Role.LEAD, params=FAST_FOR_TESTS, clock=lambda: moment["at"]
     )
+    # LEAD and RESPONDER are below the production floor: unlocked here, in this script's own
+    # code, at that cost. The timed app and CLI unlock PROD, at production cost.
+    desk.kdf_floor = FAST_FOR_TESTS
     try:
         session = desk.unlock(LEAD, PASSPHRASE)
         team = TeamService(session)
@@ -367,8 +370,8 @@ class PtyChild:
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["TERM"] = "xterm-256color"
-    # Never the insecure test KDF, and nothing that redirects Textual.
-    for name in ("COCDESK_INSECURE_FAST_KDF", "TEXTUAL", "TEXTUAL_DEVTOOLS_PORT", "NO_COLOR"):
+    # Nothing that redirects Textual (the app refuses some of it anyway).
+    for name in ("TEXTUAL", "TEXTUAL_DEVTOOLS_PORT", "NO_COLOR"):
         env.pop(name, None)
     # An installed cocdesk runs from bytecode (pip compiles it, as it did Textual's):
     # with PYTHONDONTWRITEBYTECODE set, an editable checkout recompiled every module
@@ -720,9 +723,11 @@ def timed(action: Callable[[], object]) -> float:
 
 def time_services(folder: Path, runs: int) -> Services:
     from cocdesk.service import CaseService, Desk
+    from cocdesk.vault.kdf import FAST_FOR_TESTS
 
     found = Services()
     desk = Desk.open(folder)
+    desk.kdf_floor = FAST_FOR_TESTS  # LEAD, below the production floor (see build_vault)
     try:
         for _ in range(runs):
             found.kdf_unlock.append(timed(lambda: desk.unlock(PROD, PASSPHRASE)))

@@ -10,6 +10,7 @@ import pytest
 
 from cocdesk.domain.report import Report, ReportedPerson, Reporter, Witness
 from cocdesk.service import CaseService, Desk, Session
+from cocdesk.vault import kdf
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 
 LEAD = "Robin"
@@ -22,9 +23,22 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     """Keep the developer's vault and environment out of every test."""
     monkeypatch.setenv("COCDESK_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("COCDESK_STATE", str(tmp_path / "laptop-state"))
-    monkeypatch.setenv("COCDESK_INSECURE_FAST_KDF", "1")
     for name in ("COCDESK_PASSPHRASE", "COCDESK_MEMBER", "COCDESK_NEW_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fast_kdf(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test enrols and unlocks at the fast test cost, set here in the test process
+    (production code reads no switch for it); a test marked `production_kdf` keeps the
+    real floor and calibration. Child processes get it from tests/fast_cocdesk.py."""
+    if request.node.get_closest_marker("production_kdf") is None:
+        use_fast_kdf(monkeypatch)
+
+
+def use_fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kdf, "FLOOR", FAST_FOR_TESTS)
+    monkeypatch.setattr(kdf, "enrolment_params", lambda: FAST_FOR_TESTS)
 
 
 @pytest.fixture

@@ -13,10 +13,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from cocdesk.domain.text import first_hidden, visible
 from cocdesk.errors import BadPlaybook
 
 DEFAULT_NAME = "default.toml"
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# The strings that are whole texts written over several lines: only these may hold a line
+# break or a tab. Every other string is one line on the screen.
+MULTI_LINE = ("templates.", "confidentiality.text")
+# TOML's short escapes, to find the line of a character written as one.
+SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,48 @@ class _Reader:
                 return i + 1
         return start + 1 if table else None
 
+    def refuse_hidden(self, value: object, path: str = "") -> None:
+        """Refuse a control or format character in any string of the file, keys included.
+
+        Playbook text is shown to every member (first contact, the decision form, the
+        messages): an ESC in it would reach the terminal as an OSC 52 clipboard write,
+        an OSC 8 link or a CSI 2J, and a bidi override would make it say something else.
+        """
+        if isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                self._check_text(str(key), where, "")
+                self.refuse_hidden(item, where)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.refuse_hidden(item, f"{path}[{i}]")
+        elif isinstance(value, str):
+            self._check_text(value, path, "\n\t" if path.startswith(MULTI_LINE) else "")
+
+    def _check_text(self, text: str, path: str, keep: str) -> None:
+        ch = first_hidden(text, keep)
+        if ch is None:
+            return
+        code = f"U+{ord(ch):04X}"
+        if ch in "\n\t":
+            problem = f"{code} ({'a line break' if ch == chr(10) else 'a tab'}) in a one-line text"
+        else:
+            problem = f"{code} is a control or invisible format character, which playbook text may not hold"
+        line = self._line_of_character(path, ch)
+        where = f"{self.source}, line {line}" if line else self.source
+        raise BadPlaybook(f"{where}: {visible(path, keep='')}: {problem}")  # a key can be hostile too
+
+    def _line_of_character(self, path: str, ch: str) -> int | None:
+        """The line holding `ch`, as itself or as a TOML escape, from the key's own line on
+        (a list's item or a multi-line string can sit lines below its key)."""
+        start = self._line_of(path)
+        escapes = [f"\\u{ord(ch):04x}", f"\\U{ord(ch):08x}".lower(), SHORT_ESCAPES.get(ch, "")]
+        for i in range((start or 1) - 1, len(self.lines)):
+            line = self.lines[i]
+            if ch in line or any(e and e in line.lower() for e in escapes):
+                return i + 1
+        return start
+
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key.rsplit(".", 1)[-1])
         if not isinstance(value, dict):
@@ -177,13 +225,21 @@ class _Reader:
         return tuple(found)
 
 
-def parse_playbook(text: str, source: str) -> Playbook:
-    """Parse and validate playbook TOML text; `source` names it in errors."""
+def parse_playbook(text: str, source: str, *, stored: bool = False) -> Playbook:
+    """Parse and validate playbook TOML text; `source` names it in errors.
+
+    `stored`: the text a vault holds, checked when the vault was made. A vault made
+    before control characters were refused keeps opening (refusing it would lock the
+    team out of its cases); the app shows every playbook string through
+    tui/literal.py, which makes such a character visible instead of sending it.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadPlaybook(f"{source}: not valid TOML: {exc}") from None
     r = _Reader(text, source)
+    if not stored:
+        r.refuse_hidden(data)
     if data.get("format") != 1:
         raise r.fail("format", "must be 1 (the playbook format this cocdesk reads)")
     event = r.table(data, "event")

@@ -38,6 +38,10 @@ EVENT_LABEL = "event"
 class Desk:
     """One opened vault file. Holds no secrets until `unlock` returns a Session."""
 
+    # The least key-derivation cost `unlock` accepts; None is kdf.FLOOR. Lowered only in
+    # code, by the demo for its own throwaway vault of fictional cases: never from outside.
+    kdf_floor: kdf.KdfParams | None = None
+
     def __init__(
         self, db: sqlite_utils.Database, path: Path, clock: Clock = utc_now, lock: VaultLock | None = None
     ) -> None:
@@ -149,7 +153,7 @@ class Desk:
         if text is None:
             raise IntegrityFailure("the vault's playbook is missing")
         try:
-            return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME)
+            return parse_playbook(text, meta.get(self.db, "playbook_source") or DEFAULT_NAME, stored=True)
         except BadPlaybook:
             # It was validated when the vault was made: now it can only be damage.
             raise IntegrityFailure("the vault's stored playbook is damaged") from None
@@ -180,6 +184,7 @@ class Desk:
         member = member_store.by_name(self.db, member_name)
         if member is None or not member.active:
             raise NotAMember(f"no team member is called '{_short(member_name)}'")
+        member_keys.check_floor(member.key, self.kdf_floor)
         private = member_keys.unwrap(member.id, member.key, passphrase)
         sealed = member_store.event_key(self.db, member.id)
         if sealed is None:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from cocdesk.tui.screens.step_form import StepForm
     from cocdesk.tui.screens.team import TeamScreen
     from cocdesk.tui.screens.transparency import TransparencyScreen
+    from cocdesk.vault.kdf import KdfParams
 
 IDLE_CHECK_SECONDS = 5.0
 
@@ -88,12 +89,15 @@ class CocdeskApp(App[None]):
         clock: Callable[[], datetime] = _utc_now,
         idle_clock: Callable[[], float] = time.monotonic,
         demo_passphrase: str | None = None,
+        kdf_floor: KdfParams | None = None,
     ) -> None:
         super().__init__()
         self.folder = folder
         self.clock = clock
         self.idle_clock = idle_clock
         self.demo_passphrase = demo_passphrase
+        # Only `cocdesk demo` lowers it, for the throwaway vault it has just built.
+        self.kdf_floor = kdf_floor
         self.desk: Desk | None = None
         self.session: Session | None = None
         self.cases: CaseService | None = None
@@ -144,7 +148,9 @@ class CocdeskApp(App[None]):
             if not Desk.exists(self.folder):
                 self.post_message(self.VaultOpened(None))
                 return
-            self.post_message(self.VaultOpened(Desk.open(self.folder, clock=self.clock)))
+            desk = Desk.open(self.folder, clock=self.clock)
+            desk.kdf_floor = self.kdf_floor
+            self.post_message(self.VaultOpened(desk))
         except Exception as exc:  # noqa: BLE001 - shown, never left spinning
             self.post_message(self.VaultOpened(None, _reason(exc)))
 

@@ -23,9 +23,12 @@ class KdfParams:
 
 # Production: 256 MiB (libsodium MODERATE) with opslimit calibrated upward at enrolment.
 PRODUCTION = KdfParams(opslimit=pwhash.argon2id.OPSLIMIT_MODERATE, memlimit=256 * MIB)
-# Tests only: never used unless COCDESK_INSECURE_FAST_KDF=1 is set at enrolment.
+# The least cost unlock accepts (SECURITY.md): below it a stolen file's passphrases are
+# cheap to guess, however the record came to be (a weak enrolment, a forged row).
+FLOOR = KdfParams(opslimit=pwhash.argon2id.OPSLIMIT_MODERATE, memlimit=256 * MIB)
+# Tests only, passed explicitly: no environment variable selects it, and unlock refuses
+# it unless the caller lowered the floor in code (the demo's throwaway vault, tests).
 FAST_FOR_TESTS = KdfParams(opslimit=pwhash.argon2id.OPSLIMIT_MIN, memlimit=8 * 1024)
-FAST_ENV = "COCDESK_INSECURE_FAST_KDF"
 TARGET_SECONDS = 0.5
 MAX_OPSLIMIT = 12
 
@@ -47,10 +50,14 @@ def new_salt() -> bytes:
 
 
 def enrolment_params() -> KdfParams:
-    """Parameters for a new passphrase: calibrated production cost, or the test profile."""
-    if os.environ.get(FAST_ENV) == "1":
-        return FAST_FOR_TESTS
+    """Parameters for a new passphrase: the production cost, calibrated on this machine."""
     return calibrate()
+
+
+def below_floor(params: KdfParams, floor: KdfParams | None = None) -> bool:
+    """True if `params` cost less than `floor` (None: FLOOR) in time or in memory."""
+    least = FLOOR if floor is None else floor  # read now: a test process may lower FLOOR
+    return params.opslimit < least.opslimit or params.memlimit < least.memlimit
 
 
 def calibrate(target_seconds: float = TARGET_SECONDS) -> KdfParams:

@@ -49,6 +49,21 @@ def wrap(member_id: int, private: PrivateKey, passphrase: str, params: kdf.KdfPa
     return WrappedKey(public_key=public, wrapped=wrapped, salt=salt, params=params)
 
 
+def check_floor(record: WrappedKey, floor: kdf.KdfParams | None = None) -> None:
+    """Refuse a record whose key derivation costs less than `floor` (None: kdf.FLOOR).
+
+    Checked before deriving: the parameters are bound into the wrapping, so a record
+    below the floor was written that way, by a weak enrolment or a forger; either way
+    its passphrase is cheap to guess and the record is not trusted.
+    """
+    if kdf.below_floor(record.params, floor):
+        least = kdf.FLOOR if floor is None else floor
+        raise IntegrityFailure(
+            "the member's key-derivation parameters are below the floor "
+            f"(at least {least.memlimit // kdf.MIB} MiB and opslimit {least.opslimit}); refused"
+        )
+
+
 def unwrap(member_id: int, record: WrappedKey, passphrase: str) -> PrivateKey:
     """Open a member's private key (the caller has checked the record for damage)."""
     # Bounds a forged record cannot exceed: a huge cost would hang unlock (a denial of service).

@@ -260,15 +260,17 @@ def test_backup_writes_a_copy_that_opens_and_never_overwrites(run: Run, tmp_path
 
 
 def test_the_installed_command_runs_and_never_prints_a_traceback(tmp_path: Path) -> None:
-    """The real console entry point, in a subprocess, for a failing and a passing command."""
-    env = {"COCDESK_HOME": str(tmp_path / "h"), "PATH": "/usr/bin:/bin", "COCDESK_INSECURE_FAST_KDF": "1"}
+    """The real console entry point, in a subprocess, for a failing and a passing command (the
+    passing one through the launcher that sets the test KDF cost: enrolment derives a key)."""
+    env = {"COCDESK_HOME": str(tmp_path / "h"), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
         [sys.executable, "-m", "cocdesk", "list"], env=env, capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
     env["COCDESK_PASSPHRASE"] = "pw-12345"
-    init = [sys.executable, "-m", "cocdesk", "init", "--event", "E", "--member", "M"]
-    assert subprocess.run(init, env=env, capture_output=True, timeout=60).returncode == 0
+    init = [sys.executable, "-m", "tests.fast_cocdesk", "init", "--event", "E", "--member", "M"]
+    repo = Path(__file__).resolve().parents[2]
+    assert subprocess.run(init, env=env, capture_output=True, timeout=60, cwd=repo).returncode == 0
     assert (tmp_path / "h" / "cocdesk.db").exists()
 
 
@@ -288,7 +290,7 @@ def test_the_app_refuses_to_run_while_textual_records_typing(
         monkeypatch.setenv(name, value)
     err = io.StringIO()
     code = main(["--data-dir", str(tmp_path / "d")], out=io.StringIO(), err=err)
-    assert code == 2 and "refusing to run with TEXTUAL_LOG or Textual devtools on" in err.getvalue()
+    assert code == 2 and "refusing to run with TEXTUAL" in err.getvalue()
 
 
 class _Tty(io.StringIO):

@@ -40,6 +40,7 @@ if str(REPO) not in sys.path:
 
 from cocdesk.service import CaseService, Desk  # noqa: E402
 from tests.conftest import LEAD, LEAD_PASSPHRASE, sample_report  # noqa: E402
+from tests.fast_cocdesk import use_fast_kdf  # noqa: E402
 
 
 def say(line: str) -> None:
@@ -114,7 +115,7 @@ class ChildLog:
 
 def spawn(mode: str, vault: Path, prefix: str, *extra: str, stderr_path: Path) -> subprocess.Popen[str]:
     """Start this script as a child (stderr goes to a file, so no pipe can fill up)."""
-    env = dict(os.environ, COCDESK_INSECURE_FAST_KDF="1", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(stderr_path, "w", encoding="utf-8") as err:
         return subprocess.Popen(
             [sys.executable, str(SCRIPT), mode, str(vault), prefix, *extra],
@@ -189,7 +190,7 @@ def main(argv: list[str]) -> int:
         help="if > 0, PRAGMA wal_autocheckpoint for this connection (checkpoints during the run)",
     )
     args = parser.parse_args(argv)
-    os.environ.setdefault("COCDESK_INSECURE_FAST_KDF", "1")
+    use_fast_kdf()  # the vault was enrolled at the test cost (tests/conftest.py)
     desk = Desk.open(args.vault)
     session = desk.unlock(LEAD, LEAD_PASSPHRASE)
     if args.autocheckpoint > 0:

@@ -47,6 +47,7 @@ from cocdesk.service.access import AccessService
 from cocdesk.service.cases import Tick
 from cocdesk.service.drafts import DraftService
 from cocdesk.service.integrity import verify
+from cocdesk.vault import kdf
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
 from tests.security.attacker import attacker
@@ -516,7 +517,9 @@ def random_flips(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlipCampa
     """3,000 seeded random byte flips (XOR with 1-255) of the closed vault file, each run through the CLI."""
     base = tmp_path_factory.mktemp("random-flips")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("COCDESK_INSECURE_FAST_KDF", "1")
+        # Module-scoped, so before the autouse fast_kdf fixture: the test KDF cost set here too.
+        mp.setattr(kdf, "FLOOR", kdf.FAST_FOR_TESTS)
+        mp.setattr(kdf, "enrolment_params", lambda: kdf.FAST_FOR_TESTS)
         # Speed only, behaviour unchanged. Messages stay English; LANGUAGE=C spares argparse a gettext
         # catalogue search per parser (~15 %). parse_playbook is a pure function returning a frozen
         # Playbook: caching it by (text, source) saves the TOML parse of the pristine playbook on every

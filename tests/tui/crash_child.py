@@ -4,8 +4,12 @@ while a local variable holds case text (the crash output must not show it)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from cocdesk.service import cases as case_service
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from cocdesk.service import cases as case_service  # noqa: E402
+from tests.fast_cocdesk import use_fast_kdf  # noqa: E402
 
 _original = case_service.CaseService.open_case
 
@@ -20,5 +24,7 @@ case_service.CaseService.open_case = _exploding  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     from cocdesk.cli import main
+
+    use_fast_kdf()  # the test's vault is enrolled at the test KDF cost
 
     sys.exit(main(["--data-dir", sys.argv[1]]))

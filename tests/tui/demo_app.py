@@ -39,7 +39,14 @@ def still_idle_clock() -> float:
 def demo_app(folder: Path) -> CocdeskApp:
     """Build the demo vault in `folder` (fast KDF, frozen clock) and the app that opens it."""
     demo.build(folder, now=frozen_clock, params=FAST_FOR_TESTS).close()
-    return make_app(folder, demo_passphrase=demo.PASSPHRASE, clock=frozen_clock, idle_clock=still_idle_clock)
+    # As `cocdesk demo` does for its own vault: the app unlocks it at the cost it was built with.
+    return make_app(
+        folder,
+        demo_passphrase=demo.PASSPHRASE,
+        clock=frozen_clock,
+        idle_clock=still_idle_clock,
+        kdf_floor=FAST_FOR_TESTS,
+    )
 
 
 def first_run_app(folder: Path) -> CocdeskApp:

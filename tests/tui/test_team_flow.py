@@ -424,8 +424,8 @@ async def test_done_means_a_conflict_declared_at_the_meeting_closes_every_path(
     assert main(["--data-dir", str(demo_folder), "list", "--json"], out=out, err=err) == 0
     assert "C-0005" not in {row["id"] for row in json.loads(out.getvalue())}
     proc = subprocess.run(
-        [sys.executable, "-m", "cocdesk", "--data-dir", str(demo_folder), "export", "C-0005"],
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "COCDESK_INSECURE_FAST_KDF": "1", **env},
+        [sys.executable, "-m", "tests.fast_cocdesk", "--data-dir", str(demo_folder), "export", "C-0005"],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
         capture_output=True,
         text=True,
         timeout=60,

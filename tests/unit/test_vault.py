@@ -117,10 +117,9 @@ def test_production_kdf_is_at_least_moderate() -> None:
     assert kdf.PRODUCTION.memlimit >= pwhash.argon2id.MEMLIMIT_MODERATE
 
 
-def test_enrolment_uses_the_fast_profile_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(kdf.FAST_ENV, "1")
-    assert kdf.enrolment_params() == kdf.FAST_FOR_TESTS
-    monkeypatch.setenv(kdf.FAST_ENV, "yes")
+@pytest.mark.production_kdf
+def test_enrolment_always_calibrates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COCDESK_INSECURE_FAST_KDF", "1")  # the old test switch: read by nothing
     monkeypatch.setattr(kdf, "calibrate", lambda: kdf.PRODUCTION)
     assert kdf.enrolment_params() == kdf.PRODUCTION
 

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.widgets import Checkbox, Footer, Header, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from cocdesk.domain.steps import ChosenAction, Decision, Outcome, decision_from, to_data
-from cocdesk.tui.literal import editable, kept, literal
+from cocdesk.tui.literal import editable, kept, literal, shown
 from cocdesk.tui.screens.step_form import StepForm
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ class DecisionScreen(StepForm):
                     need = " (required)" if action.details_required else ""
                     yield Input(
                         editable(chosen.get(action.code, "")),
-                        placeholder=f"{action.details}{need}",
+                        # Input draws its placeholder raw (control characters included): shown().
+                        placeholder=shown(f"{action.details}{need}"),
                         id=f"details-{i}",
                         compact=True,
                     )
