@@ -25,7 +25,7 @@ from cocdesk.service import CaseService, Desk, TeamService
 from cocdesk.service.access import AccessService
 from cocdesk.service.drafts import DraftService
 from cocdesk.vault.kdf import FAST_FOR_TESTS
-from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report, use_fast_kdf
 from tests.security.attacker import attacker
 
 KIM, KIM_PASSPHRASE = "Kim", "kim's passphrase"
@@ -75,6 +75,7 @@ def build(base: Path) -> Scene:
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Scene:
     base = tmp_path_factory.mktemp("rollback")
     with pytest.MonkeyPatch.context() as mp:
+        use_fast_kdf(mp)  # (module-scoped: built before the per-test fixture lowers the floor)
         mp.setenv("COCDESK_STATE", str(base / "laptop-state"))
         return build(base)
 

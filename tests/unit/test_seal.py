@@ -17,7 +17,7 @@ from cocdesk.service.access import AccessService
 from cocdesk.service.integrity import verify
 from cocdesk.store import seal
 from cocdesk.vault.kdf import FAST_FOR_TESTS
-from tests.conftest import LEAD, LEAD_PASSPHRASE, sample_report
+from tests.conftest import LEAD, LEAD_PASSPHRASE, sample_report, use_fast_kdf
 from tests.security.attacker import attacker
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -125,6 +125,7 @@ def history(
     """A vault through a day's work, and the rows of every sealed table after each step."""
     base = tmp_path_factory.mktemp("seal-history")
     with pytest.MonkeyPatch.context() as mp:
+        use_fast_kdf(mp)  # (module-scoped: built before the per-test fixture lowers the floor)
         mp.setenv("COCDESK_STATE", str(base / "state"))
         desk = Desk.create(base / "v", "E", LEAD, LEAD_PASSPHRASE, params=FAST_FOR_TESTS)
         path = database_path(base / "v")
