@@ -141,6 +141,19 @@ def rekey_in(session: Session, case_id: str, old: bytes | None = None) -> None:
     audit.append(db, keys, session.now(), session.member_id, "case.rekeyed", case_id)
 
 
+def stepped_out_key(session: Session, case_ids: Iterable[str], key: bytes) -> str | None:
+    """The first of these cases whose recusals include the member holding `key`, or None.
+
+    Recusal is by keys: nothing made from a case (a bundle, a ban list) is sealed to
+    the key of a member who stepped out of it, whatever name that key goes by.
+    """
+    members = {m.id: m for m in member_store.all_members(session.db)}
+    for case_id in case_ids:
+        if any(m in members and members[m].key.public_key == key for m in recused_now(session, case_id)):
+            return case_id
+    return None
+
+
 class AccessService:
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -26,7 +26,7 @@ from cocdesk.domain.steps import Outcome, steps_from
 from cocdesk.errors import BadReport, IntegrityFailure, NotAMember, UsageProblem
 from cocdesk.exchange import bundle as bundle_format
 from cocdesk.exchange.files import write_new
-from cocdesk.service.access import carry_recusals_in, recused_now
+from cocdesk.service.access import carry_recusals_in, recused_now, stepped_out_key
 from cocdesk.service.cases import (
     CONFLICTS,
     FIRST_CONTACT,
@@ -137,11 +137,10 @@ class HandoffService:
         s = self.session
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)  # refuses a member who stepped out
+        if stepped_out_key(s, [case_id], recipient) is not None:
+            raise NotAMember(f"that key belongs to a member who stepped out of {case_id}")
         members = {m.id: m for m in member_store.all_members(self._db)}
         out = recused_now(s, case_id)
-        if any(members[m].key.public_key == recipient for m in out if m in members):
-            # Recusal is by keys: never hand a case to the key of someone who stepped out of it.
-            raise NotAMember(f"that key belongs to a member who stepped out of {case_id}")
         if not row.uid:
             row = replace(row, uid=new_uid())  # older cases get their uid when first handed off
         carried = _carried(values)
