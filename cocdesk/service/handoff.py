@@ -20,7 +20,7 @@ import sqlite_utils
 
 from cocdesk.domain.merge import Conflict, digest, merge
 from cocdesk.domain.report import SEALED_KEYS, from_parts, parse_report
-from cocdesk.domain.status import Status
+from cocdesk.domain.status import Status, stage
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
 from cocdesk.domain.steps import Outcome, steps_from
 from cocdesk.errors import BadReport, IntegrityFailure, NotAMember, UsageProblem
@@ -51,6 +51,11 @@ FACTS = "facts"  # and its plain columns as one value, merged like a field
 LOGS = frozenset({NOTES, CONFLICTS})
 CARRIED = frozenset({*SEALED_KEYS, FIRST_CONTACT, *STEP_FIELDS, NOTES, CONFLICTS})
 VAULT_ID = "vault_id"  # this vault's random id, so its own timeline entries are known again
+BUNDLES_MADE = "bundles_made"  # this vault's count of bundles, in the settings (under their MAC)
+# Kept in a peer's merge base (beside the fields' digests, which never start with "#"):
+# the number of the last bundle from that key merged into the case.
+SEEN = "#bundle"
+OLDER = "older than the copy already taken in from this key: nothing changed"
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,9 @@ class HandoffService:
             left_out = 0
             if case_ids is None:
                 left_out = len(case_store.all_rows(self._db, s.event_keys)) - len(held)
-            event, vault = self._event(), self._vault_id()
+            event, vault, seq = self._event(), self._vault_id(), self._next_bundle_number()
             bundled = [self._bundled(case_id, recipient, event, vault, at) for case_id in chosen]
-            bundle = bundle_format.Bundle(event, vault, s.member_name, at, bundled)
+            bundle = bundle_format.Bundle(event, vault, s.member_name, at, seq, bundled)
             # Written inside the transaction: if the file cannot be written, the
             # audit entries and merge bases roll back with it.
             write_new(
@@ -146,8 +151,11 @@ class HandoffService:
         carried = _carried(values)
         carried[FACTS] = _facts(row)
         bases = _bases(values.get(MERGE_BASE))
-        # What this peer now has: the base for merging what they send back.
-        bases[recipient.hex()] = {name: digest(value) for name, value in carried.items() if name not in LOGS}
+        # What this peer now has: the base for merging what they send back (and still
+        # the number of the last bundle taken in from them).
+        peer = recipient.hex()
+        seen = {k: v for k, v in bases.get(peer, {}).items() if k == SEEN}
+        bases[peer] = {**seen, **{name: digest(value) for name, value in carried.items() if name not in LOGS}}
         # Not through record(): a handoff is not an edit, and must not restart the
         # case's retention clock (updated_at).
         self.cases.seal_values(case_id, s.case_key(case_id), {MERGE_BASE: bases})
@@ -201,11 +209,17 @@ class HandoffService:
                 timeline = [t for t in case.timeline if t["vault"] != vault]
                 row = case_store.by_uid(self._db, s.event_keys, case.uid)
                 if row is None:
-                    case_id = self._add(case, peer, timeline)
+                    case_id = self._add(case, peer, bundle.seq, timeline)
                     result.added.append((case_id, case.id))
                     touched.append(case_id)
                     continue
-                found = self._merge(row.id, case, peer, source, bundle.created_at, timeline)
+                try:
+                    found = self._merge(row.id, case, peer, source, bundle, timeline)
+                except _Older:
+                    # Not refused whole (exit 4): the bundle is genuine, only late, and its
+                    # other cases may be new here. Nothing of this case is written.
+                    result.refused.append((case.id, OLDER))
+                    continue
                 pair = (row.id, case.id)
                 if found is None:
                     result.unchanged.append(pair)
@@ -221,7 +235,9 @@ class HandoffService:
         """Open and take in at once (for callers that already trust the file's sender)."""
         return self.take_in(self.open_(blob))
 
-    def _add(self, case: bundle_format.BundledCase, peer: str, timeline: list[dict[str, str]]) -> str:
+    def _add(
+        self, case: bundle_format.BundledCase, peer: str, number: int, timeline: list[dict[str, str]]
+    ) -> str:
         s = self.session
         keys = s.event_keys
         seq = case_store.next_seq(self._db, keys)
@@ -230,7 +246,8 @@ class HandoffService:
         for n, note in enumerate(case.fields.get(NOTES, []), 1):
             values[f"{NOTE_PREFIX}{n:04d}"] = note
         carried = {**case.fields, FACTS: case.facts}
-        values[MERGE_BASE] = {peer: {k: digest(v) for k, v in carried.items() if k not in LOGS}}
+        base = {k: digest(v) for k, v in carried.items() if k not in LOGS}
+        values[MERGE_BASE] = {peer: {SEEN: str(number), **base}}
         values[IMPORTED] = timeline
         f = case.facts
         row = case_store.CaseRow(
@@ -272,29 +289,48 @@ class HandoffService:
         case: bundle_format.BundledCase,
         peer: str,
         source: str,
-        at: str,
+        bundle: bundle_format.Bundle,
         timeline: list[dict[str, str]],
     ) -> list[Conflict] | None:
-        """Merge one case; the new conflicts, or None when nothing changed."""
+        """Merge one case; the new conflicts, or None when nothing changed (_Older if older)."""
         s = self.session
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)  # refuses a member who stepped out of it here
+        bases = _bases(values.get(MERGE_BASE))
+        seen = _seen(bases.get(peer, {}))
+        if seen is not None and bundle.seq <= seen:
+            # This copy, or a later one, from the same key is merged already: a replayed
+            # or late bundle must not move the case back to what it said then.
+            if bundle.seq < seen:
+                raise _Older
+            return None
         here = _carried(values)
         here[FACTS] = _facts(row)
-        bases = _bases(values.get(MERGE_BASE))
         trusted = peer in bases  # we sent it this case, or took the case from it
         known = tuple(_conflict(c) for c in _entries(values.get(CONFLICTS, [])))
         incoming = {**case.fields, FACTS: case.facts}
-        merged = merge(here, incoming, bases.get(peer, {}), known, source, at, LOGS, trusted)
+        held: frozenset[str] = frozenset()
+        if _stage(case.facts["status"], case.fields) < _stage(row.status.value, values):
+            # An older copy in a newer bundle (its sender's vault put back from a backup,
+            # say): status, decision and every step stay as they are here.
+            held = frozenset({FACTS, *STEP_FIELDS})
+        merged = merge(
+            here, incoming, bases.get(peer, {}), known, source, bundle.created_at, LOGS, trusted, held
+        )
         entries = _entries(values.get(IMPORTED, []))
         new_entries = [t for t in timeline if t not in entries]
         newly_out = self._named(case.stepped_out) - recused_now(s, case_id)
-        base_moved = trusted and merged.base != bases.get(peer, {})
-        if not merged.changed and not base_moved and not new_entries and not newly_out:
+        new_base = {**merged.base, SEEN: str(bundle.seq)} if trusted else merged.base
+        base_moved = trusted and new_base != bases.get(peer, {})
+        if base_moved:
+            bases[peer] = new_base
+        if not merged.changed and not new_entries and not newly_out:
+            if base_moved:
+                # Bookkeeping only (which bundle was merged): not an edit of the case.
+                self._keep_bases(case_id, row, bases)
             return None
         write_values: dict[str, object] = {}
         if base_moved:
-            bases[peer] = merged.base
             write_values[MERGE_BASE] = bases
         if new_entries:
             write_values[IMPORTED] = entries + new_entries
@@ -342,6 +378,25 @@ class HandoffService:
             carry_recusals_in(s, case_id, newly_out)
         return list(merged.conflicts)
 
+    def _keep_bases(self, case_id: str, row: case_store.CaseRow, bases: dict[str, dict[str, str]]) -> None:
+        """Seal the case's merge bases; not through record(): it does not restart retention."""
+        s = self.session
+        self.cases.seal_values(case_id, s.case_key(case_id), {MERGE_BASE: bases})
+        if row.fields:
+            row = row.with_fields((*row.fields, MERGE_BASE))
+        case_store.update(self._db, s.event_keys, row)
+
+    def _next_bundle_number(self) -> int:
+        """One more than the last bundle this vault made (kept in the settings, under their MAC)."""
+        meta.check(self._db, self.session.event_keys)  # never re-MAC settings edited in the file
+        made = meta.get(self._db, BUNDLES_MADE) or "0"
+        if not made.isdigit():
+            raise IntegrityFailure("the vault's count of bundles made is not a number")
+        seq = int(made) + 1
+        meta.put(self._db, BUNDLES_MADE, str(seq))
+        meta.seal(self._db, self.session.event_keys)
+        return seq
+
     def _named(self, names: list[str]) -> set[int]:
         """Members here with the names of those who stepped out there (names are all vaults share)."""
         wanted = {n.casefold() for n in names}
@@ -378,7 +433,30 @@ class HandoffService:
         return found
 
 
+class _Older(Exception):
+    """A case in the bundle is older than the copy already merged from the same key."""
+
+
 # -- shapes ------------------------------------------------------------------------------
+def _seen(base: dict[str, str]) -> int | None:
+    """The number of the last bundle from this peer merged into the case (None: none yet)."""
+    value = base.get(SEEN)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isdigit():
+        raise IntegrityFailure("a case's merge record holds the wrong shape")
+    return int(value)
+
+
+def _stage(status: str, fields: dict[str, object]) -> tuple[int, int]:
+    """How far along the procedure a copy of a case is (domain/status.py), from its fields."""
+    try:
+        steps = steps_from({k: fields[k] for k in STEP_FIELDS if k in fields})
+    except (TypeError, ValueError):
+        raise IntegrityFailure("a case holds a step record of the wrong shape") from None
+    return stage(Status(status), steps)
+
+
 def _carried(values: dict[str, object]) -> dict[str, object]:
     """A case's fields as a bundle carries them: notes as one list, bookkeeping left out."""
     carried = {k: v for k, v in values.items() if k in CARRIED}

@@ -138,6 +138,26 @@ async def test_a_bundle_in_adds_its_case_to_the_queue(
         assert "C-0008" in queue_rows(app)
 
 
+async def test_an_older_bundle_taken_in_again_changes_nothing_and_says_so(
+    app: CocdeskApp, home: Path, committee: Session
+) -> None:
+    """Issue 14.3: the committee's first bundle, then its second, then the first again."""
+    CaseService(committee).add_report(sample_report())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await to_handoff(pilot)
+        await press(pilot, "k")
+        await answer(pilot, "~/robin.pub")
+        robin = parse_public_key((home / "robin.pub").read_text(), "robin.pub")
+        HandoffService(committee).export(robin, home / "first.sealed")
+        HandoffService(committee).export(robin, home / "second.sealed")
+        for name in ("second", "first"):
+            await press(pilot, "i")
+            await answer(pilot, f"~/{name}.sealed")
+            await press(pilot, "y")
+        older = "older than the copy already taken in from this key: nothing changed"
+        assert f"Not taken in: their C-0001: {older}." in result(app)
+
+
 async def test_a_damaged_bundle_is_refused_on_screen(app: CocdeskApp, home: Path, committee: Session) -> None:
     (home / "junk.sealed").write_bytes(b"cocdesk-bundle/1" + b"\0" * 40)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

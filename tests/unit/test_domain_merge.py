@@ -49,6 +49,17 @@ def test_notes_are_a_union_in_order() -> None:
     assert m.take == {"notes": [{"text": "a"}, {"text": "b"}, {"text": "c"}]}
 
 
+def test_a_held_field_is_never_taken_only_kept_beside_ours() -> None:
+    """Held: the bundle's value would move the case back (issue 14.3); three-way alone would take it."""
+    old, ours = {"status": "reported"}, {"status": "decided", "actions": ["ban"]}
+    m = merge(
+        {"facts": ours}, {"facts": old}, {"facts": digest(ours)}, (), SRC, AT, held=frozenset({"facts"})
+    )
+    assert m.take == {}
+    assert m.conflicts == (Conflict("facts", old, SRC, AT),)
+    assert merge({"facts": ours}, {"facts": old}, {"facts": digest(ours)}, (), SRC, AT).take == {"facts": old}
+
+
 values = st.dictionaries(
     st.sampled_from("abcd"), st.one_of(st.integers(0, 3), st.text(max_size=3)), max_size=4
 )

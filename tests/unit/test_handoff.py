@@ -147,6 +147,55 @@ def test_an_old_bundle_does_not_undo_a_newer_edit(
     assert c.open_case(theirs.id).report.location == "newer"
 
 
+def test_a_late_bundle_leaves_newer_copies_alone_and_still_brings_its_new_cases(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """Per key and per case: the older bundle's copy of C-0001 is refused, its C-0002 is taken."""
+    cases = CaseService(session)
+    first_id = cases.add_report(sample_report())
+    second_id = cases.add_report(sample_report(location="elsewhere"))
+    late = send(session, committee, tmp_path / "late.sealed")
+    cases.update_report(first_id, replace(cases.open_case(first_id).report, location="corrected"))
+    HandoffService(committee).import_(send(session, committee, tmp_path / "new.sealed", [first_id]))
+
+    done = HandoffService(committee).import_(late)
+
+    assert done.refused == [(first_id, "older than the copy already taken in from this key: nothing changed")]
+    assert [theirs for _, theirs in done.added] == [second_id]
+    uid = cases.row(first_id).uid
+    theirs = case_store.by_uid(committee.db, committee.event_keys, uid)
+    assert theirs is not None
+    assert CaseService(committee).open_case(theirs.id).report.location == "corrected"
+    assert verify(committee) == []
+
+
+def test_a_newer_bundle_that_changes_nothing_is_up_to_date_and_keeps_the_retention_clock(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    HandoffService(committee).import_(send(session, committee, tmp_path / "1.sealed"))
+    theirs = CaseService(committee).list_cases()[0]
+    done = HandoffService(committee).import_(send(session, committee, tmp_path / "2.sealed"))
+    assert done.updated == [] and len(done.unchanged) == 1
+    assert CaseService(committee).list_cases()[0].updated_at == theirs.updated_at
+    assert HandoffService(committee).import_((tmp_path / "1.sealed").read_bytes()).refused != []
+
+
+def test_a_bundle_in_the_format_without_numbers_is_refused(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = send(session, committee, tmp_path / "b.sealed")
+
+    def older(data: dict[str, Any]) -> None:
+        data["format"] = "cocdesk-bundle/2"
+        del data["seq"]
+
+    forged = reseal(blob, committee, session.private_key, older)
+    with pytest.raises(IntegrityFailure, match="made by an older cocdesk, without a bundle number"):
+        HandoffService(committee).import_(forged)
+
+
 @pytest.mark.parametrize(
     "damage",
     [

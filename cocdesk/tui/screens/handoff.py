@@ -297,6 +297,7 @@ def _imported(done: Imported) -> str:
     lines += [f"Added {here} (their {theirs})." for here, theirs in done.added]
     lines += [f"Updated {here} (their {theirs})." for here, theirs in done.updated]
     lines += [f"{here}: both versions of {field} kept (see the case)." for here, field in done.conflicts]
+    lines += [f"Not taken in: their {theirs}: {why}." for theirs, why in done.refused]
     if done.unchanged:
         lines.append(f"{len(done.unchanged)} case(s) already up to date.")
     return "\n".join(lines)
