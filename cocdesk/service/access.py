@@ -60,21 +60,6 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     _step_out(session, case_id, chosen)
 
 
-def carry_recusals_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None:
-    """Recusals that arrive with a case from another vault (a handoff bundle), inside a write.
-
-    The sending vault applied the rules of who may record whose conflict; here the
-    members of the same names step out too, whoever takes the bundle in. Their
-    copies go and the case is re-keyed, as for a conflict declared here.
-    """
-    chosen = sorted(set(member_ids) - recused_now(session, case_id))
-    if not chosen:
-        return
-    if not case_store.key_holders(session.db, case_id) - set(chosen):
-        raise RuleRefused(f"everyone here who holds {case_id} stepped out of it at the sender")
-    _step_out(session, case_id, chosen)
-
-
 def _step_out(session: Session, case_id: str, chosen: list[int]) -> None:
     """Delete these members' copies, record each recusal, and re-key the case for the rest."""
     db, keys = session.db, session.event_keys

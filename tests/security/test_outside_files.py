@@ -282,3 +282,33 @@ def test_cli_a_ban_list_for_a_member_who_stepped_out_exits_3(
     assert f"that key belongs to a member who stepped out of {case_id}" in err
     assert not (tmp_path / "b").exists()
     assert team.desk.path.read_bytes() == before
+
+
+def test_cli_a_bundle_naming_members_here_as_stepped_out_recuses_nobody(
+    team: Team, committee: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CaseService(committee).add_report(sample_report())
+    kim = team.sessions["Kim"]
+    blob = send(committee, kim, tmp_path / "b.sealed")
+    (tmp_path / "forged.sealed").write_bytes(
+        reseal(blob, kim, committee.private_key, stepping_out([LEAD, "Jo", "Avery"]))
+    )
+    event = Run(team.desk.path.parent, monkeypatch)
+    sender = HandoffService(committee).fingerprint()
+    code, out, err = event(
+        "bundle", "import", str(tmp_path / "forged.sealed"), "--from", sender,
+        COCDESK_MEMBER="Kim", COCDESK_PASSPHRASE="Kim passphrase",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:] == [
+        "added    C-0001  (their C-0001)",
+        *(
+            f"noted    C-0001  {n} stepped out there (their record, not applied here)"
+            for n in ("Avery", "Jo", LEAD)
+        ),
+    ]
+    code, out, err = event("export", "C-0001", "--format", "json", **ROBIN)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["stepped_out_elsewhere"] == [
+        f"{n} (stepped out at the sender of a bundle, key {sender})" for n in ("Avery", "Jo", LEAD)
+    ]

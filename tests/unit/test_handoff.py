@@ -71,7 +71,8 @@ def test_a_case_arrives_whole_and_the_other_vault_verifies(
     assert here.report == there.report
     assert [n.text for n in here.notes] == [f"note {marker}"]
     assert here.summary.status == there.summary.status
-    assert any("report taken" in t.what and "(PyColorado 2026)" in t.who for t in here.timeline)
+    via = f"(PyColorado 2026, via bundle from {HandoffService(session).fingerprint()})"
+    assert any("report taken" in t.what and via in t.who for t in here.timeline)
     assert verify(committee) == []
     assert verify(session) == []
 
@@ -275,7 +276,12 @@ def test_a_decided_case_carries_its_decision_and_status(
     done = HandoffService(committee).import_(send(lead, committee, tmp_path / "d.sealed"))
     here = CaseService(committee).open_case(done.added[0][0])
     assert here.summary.status.value == "decided"
-    assert here.steps.decision == team.cases(LEAD).open_case(case_id).steps.decision
+    decision = team.cases(LEAD).open_case(case_id).steps.decision
+    assert decision is not None
+    # Who decided is the sender's word: shown with the key that brought it.
+    assert here.steps.decision == replace(
+        decision, by=f"{LEAD} (via bundle from {HandoffService(lead).fingerprint()})"
+    )
     assert here.steps.decision is not None and here.steps.decision.codes == ACTIONS.codes
     row = CaseService(committee).row(done.added[0][0])
     assert row.actions == ("warning", "avoid-contact")
@@ -447,18 +453,28 @@ def test_a_stranger_fills_in_nothing_of_an_existing_case(
     assert dump(session) == before
 
 
-def test_a_conflict_of_interest_travels_with_the_case(team: Team, committee: Session, tmp_path: Path) -> None:
-    """Kim stepped out of the case at the event: the committee's Kim is not given it either."""
+def test_a_conflict_of_interest_travels_as_the_senders_record(
+    team: Team, committee: Session, tmp_path: Path
+) -> None:
+    """Kim stepped out of the case at the event: the committee sees that record, and its own
+    Kim (a name is not a member) is not stepped out by the bundle; she declares it here."""
     lead = team.sessions[LEAD]
     case_id = team.cases(LEAD).add_report(sample_report())
     AccessService(team.sessions["Kim"]).declare_conflict(case_id)
     TeamService(committee).add_member("Kim", Role.RESPONDER, "kim at the committee", FAST_FOR_TESTS)
-    theirs = HandoffService(committee).import_(send(lead, committee, tmp_path / "b.sealed")).added[0][0]
-    kim_id = member_store.by_name(committee.db, "Kim")
-    assert kim_id is not None
-    assert kim_id.id in recused_now(committee, theirs)
-    assert case_store.sealed_key(committee.db, theirs, kim_id.id) is None
+    done = HandoffService(committee).import_(send(lead, committee, tmp_path / "b.sealed"))
+    theirs = done.added[0][0]
+    assert done.stepped_out_there == [(theirs, "Kim")]
+    kim = member_store.by_name(committee.db, "Kim")
+    assert kim is not None
+    assert recused_now(committee, theirs) == set()
+    fingerprint = HandoffService(lead).fingerprint()
+    assert CaseService(committee).open_case(theirs).stepped_out_elsewhere == (
+        f"Kim (stepped out at the sender of a bundle, key {fingerprint})",
+    )
     assert verify(committee) == []
+    again = HandoffService(committee).import_(send(lead, committee, tmp_path / "c.sealed"))
+    assert again.stepped_out_there == [] and again.updated == []
 
 
 def test_a_case_is_never_handed_to_the_key_of_someone_who_stepped_out(team: Team, tmp_path: Path) -> None:
@@ -495,6 +511,7 @@ def test_two_laptops_of_the_same_event_keep_each_others_timeline(tmp_path: Path)
     CaseService(ana).add_report(sample_report())
     theirs = HandoffService(bo).import_(send(ana, bo, tmp_path / "x.sealed")).added[0][0]
     whats = [(t.who, t.what) for t in CaseService(bo).open_case(theirs).timeline]
-    assert ("Ana (PyColorado 2026)", "report taken") in whats
+    via = HandoffService(ana).fingerprint()
+    assert (f"Ana (PyColorado 2026, via bundle from {via})", "report taken") in whats
     for d in made:
         d.close()
