@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocdesk.domain.merge import Conflict, digest, merge
@@ -65,6 +65,8 @@ values = st.dictionaries(
 )
 
 
+# No deadline: under a full parallel run one example can take longer than 200 ms.
+@settings(deadline=None)
 @given(values, values, values)
 def test_merging_the_same_bundle_twice_changes_nothing_the_second_time(
     here: dict[str, object], incoming: dict[str, object], old: dict[str, object]
@@ -76,6 +78,8 @@ def test_merging_the_same_bundle_twice_changes_nothing_the_second_time(
     assert not second.changed and second.base == first.base
 
 
+# No deadline: under a full parallel run one example can take longer than 200 ms.
+@settings(deadline=None)
 @given(values, values, values)
 def test_no_value_from_either_side_is_lost(
     here: dict[str, object], incoming: dict[str, object], old: dict[str, object]

@@ -477,6 +477,23 @@ def test_a_conflict_of_interest_travels_as_the_senders_record(
     assert again.stepped_out_there == [] and again.updated == []
 
 
+def test_a_bundle_naming_the_member_who_takes_it_in_does_not_stop_them(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """A name in a bundle is not a member here: Robin takes in a case "Robin stepped out of"."""
+    CaseService(committee).add_report(sample_report())
+    TeamService(committee).add_member(LEAD, Role.LEAD, "their robin's passphrase", FAST_FOR_TESTS)
+    there = Desk.open(tmp_path / "committee")
+    AccessService(there.unlock(LEAD, "their robin's passphrase")).declare_conflict("C-0001")
+    there.close()
+    done = HandoffService(session).import_(send(committee, session, tmp_path / "b.sealed"))
+    here = done.added[0][0]
+    assert done.stepped_out_there == [(here, LEAD)]
+    assert case_store.sealed_key(session.db, here, session.member_id) is not None
+    assert CaseService(session).open_case(here).report == CaseService(committee).open_case("C-0001").report
+    assert verify(session) == []
+
+
 def test_a_case_is_never_handed_to_the_key_of_someone_who_stepped_out(team: Team, tmp_path: Path) -> None:
     case_id = team.cases(LEAD).add_report(sample_report())
     kim = team.sessions["Kim"]
