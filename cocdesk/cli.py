@@ -677,6 +677,12 @@ def cmd_bundle_import(args: argparse.Namespace, out: TextIO) -> int:
         print(f"conflict {here}  {field}: both versions kept, see the case's timeline", file=out)
     for theirs, why in done.refused:
         print(f"not taken in: their {visible(theirs, keep='')}: {why}", file=out)
+    for here, name in done.stepped_out_there:
+        # Their record only: a name there is not a member here (`cocdesk conflict` declares one).
+        print(
+            f"noted    {here}  {visible(name, keep='')} stepped out there (their record, not applied here)",
+            file=out,
+        )
     if done.unchanged:
         print(f"{len(done.unchanged)} case(s) already up to date", file=out)
     return exit_codes.OK

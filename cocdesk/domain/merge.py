@@ -16,6 +16,10 @@ A field the bundle does not carry is left alone: a bundle never deletes.
 A sender this case was never exchanged with (no base) is not trusted to fill
 anything in: what it has that we lack, or that differs, is kept as a
 conflicting version, never written into the record.
+
+Nor is a field the caller `held`: one whose value in the bundle would move the
+case backwards (an older status or decision, say). Three-way merging alone would
+take it whenever ours still equals the base; held, it is only kept beside ours.
 """
 
 from __future__ import annotations
@@ -76,10 +80,12 @@ def merge(
     at: str,
     logs: frozenset[str] = frozenset(),
     trusted: bool = True,
+    held: frozenset[str] = frozenset(),
 ) -> Merged:
     """What to write so `here` takes in `incoming`; `known` are conflicts already kept.
 
-    `trusted` is False for a sender never exchanged with about this case.
+    `trusted` is False for a sender never exchanged with about this case; `held`
+    names fields whose incoming value is never taken (it would move the case back).
     """
     take: dict[str, object] = {}
     conflicts: list[Conflict] = []
@@ -108,7 +114,8 @@ def merge(
         d_theirs = digest(theirs)
         if ours_present and digest(ours) == d_theirs:
             new_base[name] = d_theirs
-        elif not trusted:
+        elif not trusted or (name in held and d_theirs != base.get(name)):
+            # A stranger fills nothing in; a held field is never moved back.
             keep_theirs(name, theirs)
             new_base[name] = d_theirs
         elif not ours_present or digest(ours) == base.get(name):

@@ -140,3 +140,32 @@ def facts_from(status: Status, steps: Steps, member_id: int, recused: set[int] |
         appeal_received=appeal is not None,
         appeal_answered=appeal is not None and not appeal.open,
     )
+
+
+# How far along the procedure each status is (APPEALED is placed by the appeal record).
+_RANK = {
+    Status.NEW: 0,
+    Status.REPORTED: 1,
+    Status.IN_REVIEW: 2,
+    Status.DECIDED: 3,
+    Status.REFERRED: 3,
+    Status.COMMUNICATED: 4,
+    Status.CLOSED: 5,
+    Status.APPEALED: 6,
+}
+
+
+def stage(status: Status, steps: Steps) -> tuple[int, int]:
+    """How far along the procedure a case is; every move `refusal` allows makes it larger.
+
+    An appeal sends a case back to the status it came from, so the appeal record
+    counts first: none, received (APPEALED is then the furthest), answered (the
+    status it returns to is then further than APPEALED). A copy of the case with a
+    smaller stage is an older one: merging it must not move the case backwards.
+    """
+    appeal = steps.appeal
+    if appeal is None:
+        return (0, _RANK[status])
+    if appeal.open:
+        return (1, _RANK[status])
+    return (2, 0 if status == Status.APPEALED else _RANK[status])

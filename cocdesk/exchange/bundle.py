@@ -22,7 +22,9 @@ from cocdesk.errors import CocdeskError, IntegrityFailure
 from cocdesk.exchange.files import read_file
 from cocdesk.vault.envelope import fingerprint
 
-FORMAT = "cocdesk-bundle/2"
+# /3 adds the sender vault's bundle number; a /2 bundle (no number) could be
+# replayed over newer ones, so it is refused: the sender exports again.
+FORMAT = "cocdesk-bundle/3"
 KEY_PREFIX = "cocdesk-public-key:"
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 # Far beyond any real event's archive, and small enough that a hostile bundle
@@ -81,6 +83,9 @@ class Bundle:
     vault: str  # the sending vault's random id
     sender: str
     created_at: str
+    # The sending vault's count of bundles made, one more each time: a receiver never
+    # lets a lower number (an older bundle, replayed) move a case it took from that key.
+    seq: int
     cases: list[BundledCase]
 
 
@@ -91,6 +96,7 @@ def to_bytes(bundle: Bundle) -> bytes:
         "vault": bundle.vault,
         "sender": bundle.sender,
         "created_at": bundle.created_at,
+        "seq": bundle.seq,
         "cases": [
             {
                 "uid": c.uid,
@@ -149,6 +155,8 @@ def _strings_ok(data: Any, depth: int = 0) -> None:
 
 
 def _bundle(data: Any, allowed: frozenset[str]) -> Bundle:
+    if isinstance(data, dict) and data.get("format") == "cocdesk-bundle/2":
+        raise _Malformed("made by an older cocdesk, without a bundle number: ask for it again")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _Malformed("not a cocdesk bundle of a known format")
     cases = data["cases"]
@@ -162,6 +170,7 @@ def _bundle(data: Any, allowed: frozenset[str]) -> Bundle:
         _uid(data["vault"], "vault"),
         _text(data["sender"], "sender"),
         _stamp(data["created_at"], "created_at"),
+        _seq(data["seq"]),
         parsed,
     )
 
@@ -226,6 +235,12 @@ def _case(data: Any, allowed: frozenset[str], n: int) -> BundledCase:
 def _uid(value: Any, where: str) -> str:
     if not isinstance(value, str) or len(value) != 32 or any(ch not in "0123456789abcdef" for ch in value):
         raise _Malformed(f"{where} is not a cocdesk id")
+    return value
+
+
+def _seq(value: Any) -> int:
+    if type(value) is not int or not 0 < value < 2**53:
+        raise _Malformed("seq is not a bundle number")
     return value
 
 

@@ -25,6 +25,7 @@ def to_json(view: CaseView) -> str:
         "notes": [{"at": n.at, "by": n.who, "text": n.text} for n in view.notes],
         **steps_data(view.steps),
         "conflicts": [c.to_data() for c in view.conflicts],
+        "stepped_out_elsewhere": list(view.stepped_out_elsewhere),
         "timeline": [{"at": t.at, "who": t.who, "what": t.what} for t in view.timeline],
     }
     # ASCII JSON: \u escapes keep every value exact, and no byte of it (C1 controls,
@@ -115,6 +116,11 @@ def to_markdown(view: CaseView, playbook: Playbook) -> str:
         for c in view.conflicts:
             line(f"- {c.what}, from {c.source} at {c.at}:")
             block(c.shown)
+    if view.stepped_out_elsewhere:
+        line()
+        line("## Stepped out elsewhere (a bundle's record, not applied here)")
+        for said in view.stepped_out_elsewhere:
+            line(f"- {said}")
     line()
     line("## Timeline")
     for t in view.timeline:

@@ -63,21 +63,6 @@ def recuse_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None
     _step_out(session, case_id, chosen)
 
 
-def carry_recusals_in(session: Session, case_id: str, member_ids: Iterable[int]) -> None:
-    """Recusals that arrive with a case from another vault (a handoff bundle), inside a write.
-
-    The sending vault applied the rules of who may record whose conflict; here the
-    members of the same names step out too, whoever takes the bundle in. Their
-    copies go and the case is re-keyed, as for a conflict declared here.
-    """
-    chosen = sorted(set(member_ids) - recused_now(session, case_id))
-    if not chosen:
-        return
-    if not case_store.key_holders(session.db, case_id) - set(chosen):
-        raise RuleRefused(f"everyone here who holds {case_id} stepped out of it at the sender")
-    _step_out(session, case_id, chosen)
-
-
 def _step_out(session: Session, case_id: str, chosen: list[int]) -> None:
     """Delete these members' copies, record each recusal, and re-key the case for the rest."""
     db, keys = session.db, session.event_keys
@@ -157,6 +142,19 @@ def actor_of(keys: EventKeys, entry: audit.AuditEntry) -> int | None:
     if entry.detail is None or entry.case_id is None:
         return None
     return open_actor(keys, entry.kind, entry.case_id, entry.at, entry.detail)
+
+
+def stepped_out_key(session: Session, case_ids: Iterable[str], key: bytes) -> str | None:
+    """The first of these cases whose recusals include the member holding `key`, or None.
+
+    Recusal is by keys: nothing made from a case (a bundle, a ban list) is sealed to
+    the key of a member who stepped out of it, whatever name that key goes by.
+    """
+    members = {m.id: m for m in member_store.all_members(session.db)}
+    for case_id in case_ids:
+        if any(m in members and members[m].key.public_key == key for m in recused_now(session, case_id)):
+            return case_id
+    return None
 
 
 class AccessService:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from cocdesk.domain.identifiers import emails_in, normalise_name
 from cocdesk.domain.roles import may_hand_on_banlist
-from cocdesk.errors import IntegrityFailure, RuleRefused, UsageProblem
+from cocdesk.errors import IntegrityFailure, NotAMember, RuleRefused, UsageProblem
 from cocdesk.exchange.files import write_new
+from cocdesk.service.access import stepped_out_key
 from cocdesk.service.cases import CaseService
 from cocdesk.service.session import Session
 from cocdesk.store import audit, meta
@@ -66,14 +67,21 @@ class BanlistService:
             readable = [r for r in banned if r.id in held]
             list_key = sealed_keys.new_secret()
             tags: set[bytes] = set()
+            listed: list[str] = []
             for row in readable:
                 view = self.cases.open_case(row.id)
                 appeal = view.steps.appeal
                 if appeal is not None and not appeal.open and not appeal.stands:
                     continue  # the chair changed the decision on appeal: the ban is not carried on
+                listed.append(row.id)
                 for kind, value in view.report.identifiers():
                     if kind in KINDS:
                         tags.add(ban_tag(list_key, kind, value))
+            # The list says who in a case is banned: as for a bundle, never to a member
+            # who stepped out of one of those cases.
+            out_of = stepped_out_key(s, listed, recipient)
+            if out_of is not None:
+                raise NotAMember(f"that key belongs to a member who stepped out of {out_of}")
             event = meta.get(db, "event_name") or s.playbook.event_name
             payload = {
                 "format": FORMAT,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import sqlite_utils
 
 from cocdesk.domain.history import label
-from cocdesk.domain.merge import Conflict
+from cocdesk.domain.merge import Conflict, digest
 from cocdesk.domain.privacy import mention_values
 from cocdesk.domain.report import SEALED_KEYS, Report, from_parts, sealed_values
 from cocdesk.domain.roles import may_purge
@@ -73,6 +73,8 @@ class CaseView:
     first_contact: tuple[Tick, ...] = ()
     steps: Steps = Steps()
     conflicts: tuple[Conflict, ...] = ()  # versions from bundles that disagreed with ours
+    # The record of a bundle's sender: who stepped out of the case there. Not a recusal here.
+    stepped_out_elsewhere: tuple[str, ...] = ()
 
 
 NOTE_PREFIX = "note:"
@@ -82,6 +84,12 @@ FIRST_CONTACT = "first_contact"
 MERGE_BASE = "merge_base"
 IMPORTED = "imported"
 CONFLICTS = "conflicts"
+# Which key's bundle brought a note or step ({field: [digest of the value, fingerprint]}),
+# and the sender's record of who stepped out there ([{name, via}]).
+ORIGINS = "origins"
+ELSEWHERE = "stepped_out_elsewhere"
+# The parts of a step record that name who wrote it.
+WRITERS = ("by", "answered_by", "made_by")
 
 
 def new_uid() -> str:
@@ -353,6 +361,13 @@ class CaseService:
         values.pop(MERGE_BASE, None)
         imported = [_imported(v) for v in _as_list(values.pop(IMPORTED, []))]
         conflicts = tuple(_conflict(v) for v in _as_list(values.pop(CONFLICTS, [])))
+        origins = _origins(values.pop(ORIGINS, {}))
+        elsewhere = tuple(_elsewhere(v) for v in _as_list(values.pop(ELSEWHERE, [])))
+        # A note or step that came in a bundle is shown with the key that brought it:
+        # its writer's name is the sender's word, never a member of this vault.
+        for name, via in origins.items():
+            if name in values and digest(values[name]) == via[0]:
+                values[name] = _from_elsewhere(values[name], via[1])
         notes = tuple(_note(values.pop(name)) for name in sorted(values) if name.startswith(NOTE_PREFIX))
         steps = _steps(case_id, {k: values.pop(k) for k in STEP_FIELDS if k in values})
         ticks = tuple(_tick(t) for t in _as_list(values.pop(FIRST_CONTACT, [])))
@@ -366,7 +381,7 @@ class CaseService:
         names = self._names() if names is None else names
         # Another vault's entries sit in time order among ours (sorted is stable).
         timeline = tuple(sorted([*imported, *self.timeline_here(case_id, names)], key=lambda t: t.at))
-        return CaseView(_summary(row, names), report, timeline, notes, ticks, steps, conflicts)
+        return CaseView(_summary(row, names), report, timeline, notes, ticks, steps, conflicts, elsewhere)
 
     def timeline_here(self, case_id: str, names: dict[int, str] | None = None) -> list[TimelineEntry]:
         """The case's entries in this vault's audit log, in words."""
@@ -499,9 +514,40 @@ def _imported(value: object) -> TimelineEntry:
     if not isinstance(value, dict):
         raise IntegrityFailure("a sealed timeline entry holds the wrong shape")
     who, where = str(value.get("who", "")), str(value.get("where", ""))
+    # "via": the key whose bundle brought it (entries taken in before it was noted have none).
+    via = f"via bundle from {value['via']}" if value.get("via") else ""
+    said = ", ".join(part for part in (where, via) if part)
     return TimelineEntry(
-        str(value.get("at", "")), f"{who} ({where})" if where else who, str(value.get("what", ""))
+        str(value.get("at", "")), f"{who} ({said})" if said else who, str(value.get("what", ""))
     )
+
+
+def _origins(value: object) -> dict[str, tuple[str, str]]:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a case's record of origins holds the wrong shape")
+    out: dict[str, tuple[str, str]] = {}
+    for name, pair in value.items():
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
+            raise IntegrityFailure("a case's record of origins holds the wrong shape")
+        out[str(name)] = (pair[0], pair[1])
+    return out
+
+
+def _from_elsewhere(record: object, via: str) -> object:
+    """A note or step record with each writer's name marked as the sender's word."""
+    if not isinstance(record, dict):
+        return record
+    return {
+        k: f"{v} (via bundle from {via})" if k in WRITERS and isinstance(v, str) and v else v
+        for k, v in record.items()
+    }
+
+
+def _elsewhere(value: object) -> str:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a sealed record from a bundle holds the wrong shape")
+    name, via = str(value.get("name", "")), str(value.get("via", ""))
+    return f"{name} (stepped out at the sender of a bundle, key {via})"
 
 
 def _conflict(value: object) -> Conflict:

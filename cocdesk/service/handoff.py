@@ -8,6 +8,13 @@ merges it, after the person at the keyboard has checked the sender. Cases are
 matched by their uid and merged field by field (domain/merge.py) against what
 was last exchanged with that same sender, in one transaction: a bundle is taken
 in whole or not at all.
+
+A bundle is its sender's word, never the receiving vault's. Bundles are numbered
+by the vault that makes them, and a case never takes in an older one from the
+same key (nor a copy behind its own status: domain/status.stage). Who stepped
+out there is kept as that sender's record, never as a recusal here; notes, steps
+and timeline entries keep the key that brought them, so none shows as written
+by a member here.
 """
 
 from __future__ import annotations
@@ -20,19 +27,21 @@ import sqlite_utils
 
 from cocdesk.domain.merge import Conflict, digest, merge
 from cocdesk.domain.report import SEALED_KEYS, from_parts, parse_report
-from cocdesk.domain.status import Status
+from cocdesk.domain.status import Status, stage
 from cocdesk.domain.steps import FIELDS as STEP_FIELDS
 from cocdesk.domain.steps import Outcome, steps_from
 from cocdesk.errors import BadReport, IntegrityFailure, NotAMember, UsageProblem
 from cocdesk.exchange import bundle as bundle_format
 from cocdesk.exchange.files import write_new
-from cocdesk.service.access import carry_recusals_in, recused_now
+from cocdesk.service.access import recused_now, stepped_out_key
 from cocdesk.service.cases import (
     CONFLICTS,
+    ELSEWHERE,
     FIRST_CONTACT,
     IMPORTED,
     MERGE_BASE,
     NOTE_PREFIX,
+    ORIGINS,
     CaseService,
     decode_value,
     new_uid,
@@ -42,7 +51,7 @@ from cocdesk.store import audit, meta
 from cocdesk.store import cases as case_store
 from cocdesk.store import members as member_store
 from cocdesk.store import purged as purged_store
-from cocdesk.store.connection import checkpoint, read, write
+from cocdesk.store.connection import read, write
 from cocdesk.vault import envelope, sealed_keys
 from cocdesk.vault.fields import open_field
 
@@ -51,6 +60,11 @@ FACTS = "facts"  # and its plain columns as one value, merged like a field
 LOGS = frozenset({NOTES, CONFLICTS})
 CARRIED = frozenset({*SEALED_KEYS, FIRST_CONTACT, *STEP_FIELDS, NOTES, CONFLICTS})
 VAULT_ID = "vault_id"  # this vault's random id, so its own timeline entries are known again
+BUNDLES_MADE = "bundles_made"  # this vault's count of bundles, in the settings (under their MAC)
+# Kept in a peer's merge base (beside the fields' digests, which never start with "#"):
+# the number of the last bundle from that key merged into the case.
+SEEN = "#bundle"
+OLDER = "older than the copy already taken in from this key: nothing changed"
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,9 @@ class Imported:
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)  # (case here, field)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (theirs, why it was not taken in)
+    # (case here, name): the sender's record says that person stepped out there. Kept as
+    # their record only: names are all vaults share, and a name is not a member here.
+    stepped_out_there: list[tuple[str, str]] = field(default_factory=list)
 
 
 class HandoffService:
@@ -121,9 +138,9 @@ class HandoffService:
             left_out = 0
             if case_ids is None:
                 left_out = len(case_store.all_rows(self._db, s.event_keys)) - len(held)
-            event, vault = self._event(), self._vault_id()
+            event, vault, seq = self._event(), self._vault_id(), self._next_bundle_number()
             bundled = [self._bundled(case_id, recipient, event, vault, at) for case_id in chosen]
-            bundle = bundle_format.Bundle(event, vault, s.member_name, at, bundled)
+            bundle = bundle_format.Bundle(event, vault, s.member_name, at, seq, bundled)
             # Written inside the transaction: if the file cannot be written, the
             # audit entries and merge bases roll back with it.
             write_new(
@@ -137,18 +154,20 @@ class HandoffService:
         s = self.session
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)  # refuses a member who stepped out
+        if stepped_out_key(s, [case_id], recipient) is not None:
+            raise NotAMember(f"that key belongs to a member who stepped out of {case_id}")
         members = {m.id: m for m in member_store.all_members(self._db)}
         out = recused_now(s, case_id)
-        if any(members[m].key.public_key == recipient for m in out if m in members):
-            # Recusal is by keys: never hand a case to the key of someone who stepped out of it.
-            raise NotAMember(f"that key belongs to a member who stepped out of {case_id}")
         if not row.uid:
             row = replace(row, uid=new_uid())  # older cases get their uid when first handed off
         carried = _carried(values)
         carried[FACTS] = _facts(row)
         bases = _bases(values.get(MERGE_BASE))
-        # What this peer now has: the base for merging what they send back.
-        bases[recipient.hex()] = {name: digest(value) for name, value in carried.items() if name not in LOGS}
+        # What this peer now has: the base for merging what they send back (and still
+        # the number of the last bundle taken in from them).
+        peer = recipient.hex()
+        seen = {k: v for k, v in bases.get(peer, {}).items() if k == SEEN}
+        bases[peer] = {**seen, **{name: digest(value) for name, value in carried.items() if name not in LOGS}}
         # Not through record(): a handoff is not an edit, and must not restart the
         # case's retention clock (updated_at).
         self.cases.seal_values(case_id, s.case_key(case_id), {MERGE_BASE: bases})
@@ -160,7 +179,7 @@ class HandoffService:
             {"at": t.at, "who": t.who, "what": t.what, "where": event, "vault": vault}
             for t in self.cases.timeline_here(case_id)
         ]
-        timeline += _entries(values.get(IMPORTED, []))
+        timeline += [_bare(t) for t in _entries(values.get(IMPORTED, []))]
         timeline.sort(key=lambda t: t["at"])
         del carried[FACTS]
         stepped_out = sorted(members[m].name for m in out if m in members)
@@ -186,12 +205,9 @@ class HandoffService:
         """Merge every case of an opened bundle, in one transaction."""
         s = self.session
         bundle = received.bundle
-        peer = received.sender_key.hex()
         result = Imported(bundle.sender, bundle.event, received.fingerprint)
-        source = f"{bundle.sender}, {bundle.event}"
         with write(self._db):
             vault = self._vault_id()
-            touched: list[str] = []
             for case in bundle.cases:
                 if purged_store.was_purged(self._db, s.event_keys, case.uid):
                     result.refused.append(
@@ -199,31 +215,39 @@ class HandoffService:
                     )
                     continue
                 # This vault's own entries come back in a bundle: they are on the timeline already.
-                timeline = [t for t in case.timeline if t["vault"] != vault]
+                # Each one taken in says which key's bundle brought it: where and who are claims.
+                timeline = [{**t, "via": received.fingerprint} for t in case.timeline if t["vault"] != vault]
                 row = case_store.by_uid(self._db, s.event_keys, case.uid)
                 if row is None:
-                    case_id = self._add(case, peer, timeline)
+                    case_id = self._add(case, received, timeline)
                     result.added.append((case_id, case.id))
-                    touched.append(case_id)
+                    result.stepped_out_there += [(case_id, name) for name in sorted(set(case.stepped_out))]
                     continue
-                found = self._merge(row.id, case, peer, source, bundle.created_at, timeline)
+                try:
+                    found, names = self._merge(row.id, case, received, timeline)
+                except _Older:
+                    # Not refused whole (exit 4): the bundle is genuine, only late, and its
+                    # other cases may be new here. Nothing of this case is written.
+                    result.refused.append((case.id, OLDER))
+                    continue
                 pair = (row.id, case.id)
                 if found is None:
                     result.unchanged.append(pair)
                 else:
                     result.updated.append(pair)
                     result.conflicts += [(row.id, c.field) for c in found]
-                    touched.append(row.id)
-        if touched and any(case.stepped_out for case in bundle.cases):
-            checkpoint(self._db)  # a re-key for a recusal leaves old pages in the WAL until now
+                    result.stepped_out_there += [(row.id, name) for name in names]
         return result
 
     def import_(self, blob: bytes) -> Imported:
         """Open and take in at once (for callers that already trust the file's sender)."""
         return self.take_in(self.open_(blob))
 
-    def _add(self, case: bundle_format.BundledCase, peer: str, timeline: list[dict[str, str]]) -> str:
+    def _add(
+        self, case: bundle_format.BundledCase, received: Received, timeline: list[dict[str, str]]
+    ) -> str:
         s = self.session
+        peer, via = received.sender_key.hex(), received.fingerprint
         keys = s.event_keys
         seq = case_store.next_seq(self._db, keys)
         case_id = case_store.case_id_for(seq)
@@ -231,8 +255,13 @@ class HandoffService:
         for n, note in enumerate(case.fields.get(NOTES, []), 1):
             values[f"{NOTE_PREFIX}{n:04d}"] = note
         carried = {**case.fields, FACTS: case.facts}
-        values[MERGE_BASE] = {peer: {k: digest(v) for k, v in carried.items() if k not in LOGS}}
+        base = {k: digest(v) for k, v in carried.items() if k not in LOGS}
+        values[MERGE_BASE] = {peer: {SEEN: str(received.bundle.seq), **base}}
         values[IMPORTED] = timeline
+        # Who wrote each note and step is the sender's word: it is shown with its origin.
+        values[ORIGINS] = _origins({}, values, via)
+        if case.stepped_out:
+            values[ELSEWHERE] = _elsewhere([], case.stepped_out, via)
         f = case.facts
         row = case_store.CaseRow(
             id=case_id,
@@ -249,56 +278,74 @@ class HandoffService:
             uid=case.uid,
         ).with_fields(values)
         case_store.insert(self._db, keys, row)
-        stepped_out = self._named(case.stepped_out)
-        if s.member_id in stepped_out:
-            raise NotAMember(
-                f"{s.member_name} stepped out of their {case.id[:20]} (a conflict of interest): "
-                "another member should take this bundle in"
-            )
+        # Every member here is given the case, as for a report taken here: who stepped
+        # out at the sender is their record (ELSEWHERE), never a recusal of anyone here.
         case_key = sealed_keys.new_secret()
         for m in self.cases.recipients():
-            if m.id not in stepped_out:
-                sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
-                case_store.put_sealed_key(self._db, case_id, m.id, sealed)
+            sealed = sealed_keys.seal_to(m.key.public_key, case_id, case_key)
+            case_store.put_sealed_key(self._db, case_id, m.id, sealed)
         s.remember_case_key(case_id, case_key)
         self.cases.seal_values(case_id, case_key, values)
         self._index(case_id, values, row.category, row.urgent)
         audit.append(self._db, keys, s.now(), s.member_id, "case.imported", case_id)
-        carry_recusals_in(s, case_id, stepped_out)
         return case_id
 
     def _merge(
         self,
         case_id: str,
         case: bundle_format.BundledCase,
-        peer: str,
-        source: str,
-        at: str,
+        received: Received,
         timeline: list[dict[str, str]],
-    ) -> list[Conflict] | None:
-        """Merge one case; the new conflicts, or None when nothing changed."""
+    ) -> tuple[list[Conflict] | None, list[str]]:
+        """Merge one case: the new conflicts (None when nothing changed; _Older if older),
+        and the names the sender newly records as stepped out there."""
         s = self.session
+        bundle, peer, via = received.bundle, received.sender_key.hex(), received.fingerprint
+        source = f"{bundle.sender}, {bundle.event}"
         row = self.cases.row(case_id)
         values = self.cases.values(case_id)  # refuses a member who stepped out of it here
+        bases = _bases(values.get(MERGE_BASE))
+        seen = _seen(bases.get(peer, {}))
+        if seen is not None and bundle.seq <= seen:
+            # This copy, or a later one, from the same key is merged already: a replayed
+            # or late bundle must not move the case back to what it said then.
+            if bundle.seq < seen:
+                raise _Older
+            return None, []
         here = _carried(values)
         here[FACTS] = _facts(row)
-        bases = _bases(values.get(MERGE_BASE))
         trusted = peer in bases  # we sent it this case, or took the case from it
         known = tuple(_conflict(c) for c in _entries(values.get(CONFLICTS, [])))
         incoming = {**case.fields, FACTS: case.facts}
-        merged = merge(here, incoming, bases.get(peer, {}), known, source, at, LOGS, trusted)
+        held: frozenset[str] = frozenset()
+        if _stage(case.facts["status"], case.fields) < _stage(row.status.value, values):
+            # An older copy in a newer bundle (its sender's vault put back from a backup,
+            # say): status, decision and every step stay as they are here.
+            held = frozenset({FACTS, *STEP_FIELDS})
+        merged = merge(
+            here, incoming, bases.get(peer, {}), known, source, bundle.created_at, LOGS, trusted, held
+        )
         entries = _entries(values.get(IMPORTED, []))
-        new_entries = [t for t in timeline if t not in entries]
-        newly_out = self._named(case.stepped_out) - recused_now(s, case_id)
-        base_moved = trusted and merged.base != bases.get(peer, {})
-        if not merged.changed and not base_moved and not new_entries and not newly_out:
-            return None
+        known_entries = [_bare(t) for t in entries]
+        new_entries = [t for t in timeline if _bare(t) not in known_entries]
+        records = _entries(values.get(ELSEWHERE, []))
+        out_there = _elsewhere(records, case.stepped_out, via)
+        new_base = {**merged.base, SEEN: str(bundle.seq)} if trusted else merged.base
+        base_moved = trusted and new_base != bases.get(peer, {})
+        if base_moved:
+            bases[peer] = new_base
+        if not merged.changed and not new_entries and out_there == records:
+            if base_moved:
+                # Bookkeeping only (which bundle was merged): not an edit of the case.
+                self._keep_bases(case_id, row, bases)
+            return None, []
         write_values: dict[str, object] = {}
         if base_moved:
-            bases[peer] = merged.base
             write_values[MERGE_BASE] = bases
         if new_entries:
             write_values[IMPORTED] = entries + new_entries
+        if out_there != records:
+            write_values[ELSEWHERE] = out_there
         plain: dict[str, Any] = {}
         for name, value in merged.take.items():
             if name == FACTS:
@@ -318,6 +365,9 @@ class HandoffService:
                 if c not in kept:
                     kept.append(c)
             write_values[CONFLICTS] = kept
+        taken = {k: v for k, v in write_values.items() if _attributed(k)}
+        if taken:
+            write_values[ORIGINS] = _origins(_origin_map(values.get(ORIGINS, {})), taken, via)
         if write_values or plain:
             self.cases.record(case_id, write_values, ("case.merged",), **plain)
         for conflict in merged.conflicts:
@@ -334,19 +384,26 @@ class HandoffService:
         if any(k in SEALED_KEYS for k in write_values) or plain:
             fresh = self.cases.row(case_id)
             self._index(case_id, {**values, **write_values}, fresh.category, fresh.urgent)
-        if newly_out:
-            if s.member_id in newly_out:
-                raise NotAMember(
-                    f"{s.member_name} stepped out of {case_id} at the sender (a conflict of interest): "
-                    "another member should take this bundle in"
-                )
-            carry_recusals_in(s, case_id, newly_out)
-        return list(merged.conflicts)
+        return list(merged.conflicts), [str(r["name"]) for r in out_there[len(records) :]]
 
-    def _named(self, names: list[str]) -> set[int]:
-        """Members here with the names of those who stepped out there (names are all vaults share)."""
-        wanted = {n.casefold() for n in names}
-        return {m.id for m in member_store.all_members(self._db) if m.active and m.name.casefold() in wanted}
+    def _keep_bases(self, case_id: str, row: case_store.CaseRow, bases: dict[str, dict[str, str]]) -> None:
+        """Seal the case's merge bases; not through record(): it does not restart retention."""
+        s = self.session
+        self.cases.seal_values(case_id, s.case_key(case_id), {MERGE_BASE: bases})
+        if row.fields:
+            row = row.with_fields((*row.fields, MERGE_BASE))
+        case_store.update(self._db, s.event_keys, row)
+
+    def _next_bundle_number(self) -> int:
+        """One more than the last bundle this vault made (kept in the settings, under their MAC)."""
+        meta.check(self._db, self.session.event_keys)  # never re-MAC settings edited in the file
+        made = meta.get(self._db, BUNDLES_MADE) or "0"
+        if not made.isdigit():
+            raise IntegrityFailure("the vault's count of bundles made is not a number")
+        seq = int(made) + 1
+        meta.put(self._db, BUNDLES_MADE, str(seq))
+        meta.seal(self._db, self.session.event_keys)
+        return seq
 
     def _knows(self, peer: str) -> bool:
         """Whether any case this member holds was exchanged with that key (read only)."""
@@ -379,7 +436,65 @@ class HandoffService:
         return found
 
 
+class _Older(Exception):
+    """A case in the bundle is older than the copy already merged from the same key."""
+
+
 # -- shapes ------------------------------------------------------------------------------
+def _bare(entry: dict[str, Any]) -> dict[str, Any]:
+    """A timeline entry as bundles carry it: without the origin this vault noted on it."""
+    return {k: v for k, v in entry.items() if k != "via"}
+
+
+def _attributed(name: str) -> bool:
+    """Fields that say who wrote them (a note's or a step's "by"): shown with their origin."""
+    return name.startswith(NOTE_PREFIX) or name in STEP_FIELDS
+
+
+def _origin_map(value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise IntegrityFailure("a case's record of origins holds the wrong shape")
+    return {str(k): list(v) for k, v in value.items() if isinstance(v, list)}
+
+
+def _origins(kept: dict[str, list[str]], taken: dict[str, object], via: str) -> dict[str, list[str]]:
+    """Which key's bundle brought each note and step, while it is the value that came.
+
+    The digest ties the origin to that value: once a member here records the step
+    again, it is theirs, and no longer shown as from elsewhere.
+    """
+    return {**kept, **{k: [digest(v), via] for k, v in taken.items() if _attributed(k)}}
+
+
+def _elsewhere(records: list[dict[str, Any]], names: list[str], via: str) -> list[dict[str, Any]]:
+    """The sender's record of who stepped out there, kept beside (never as) recusals here."""
+    out = list(records)
+    for name in sorted(set(names)):
+        record = {"name": name, "via": via}
+        if record not in out:
+            out.append(record)
+    return out
+
+
+def _seen(base: dict[str, str]) -> int | None:
+    """The number of the last bundle from this peer merged into the case (None: none yet)."""
+    value = base.get(SEEN)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.isdigit():
+        raise IntegrityFailure("a case's merge record holds the wrong shape")
+    return int(value)
+
+
+def _stage(status: str, fields: dict[str, object]) -> tuple[int, int]:
+    """How far along the procedure a copy of a case is (domain/status.py), from its fields."""
+    try:
+        steps = steps_from({k: fields[k] for k in STEP_FIELDS if k in fields})
+    except (TypeError, ValueError):
+        raise IntegrityFailure("a case holds a step record of the wrong shape") from None
+    return stage(Status(status), steps)
+
+
 def _carried(values: dict[str, object]) -> dict[str, object]:
     """A case's fields as a bundle carries them: notes as one list, bookkeeping left out."""
     carried = {k: v for k, v in values.items() if k in CARRIED}

@@ -138,6 +138,64 @@ async def test_a_bundle_in_adds_its_case_to_the_queue(
         assert "C-0008" in queue_rows(app)
 
 
+async def test_an_older_bundle_taken_in_again_changes_nothing_and_says_so(
+    app: CocdeskApp, home: Path, committee: Session
+) -> None:
+    """Issue 14.3: the committee's first bundle, then its second, then the first again."""
+    CaseService(committee).add_report(sample_report())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await to_handoff(pilot)
+        await press(pilot, "k")
+        await answer(pilot, "~/robin.pub")
+        robin = parse_public_key((home / "robin.pub").read_text(), "robin.pub")
+        HandoffService(committee).export(robin, home / "first.sealed")
+        HandoffService(committee).export(robin, home / "second.sealed")
+        for name in ("second", "first"):
+            await press(pilot, "i")
+            await answer(pilot, f"~/{name}.sealed")
+            await press(pilot, "y")
+        older = "older than the copy already taken in from this key: nothing changed"
+        assert f"Not taken in: their C-0001: {older}." in result(app)
+
+
+async def test_a_case_from_a_bundle_shows_whose_words_came_from_where(
+    app: CocdeskApp, home: Path, tmp_path: Path, committee: Session
+) -> None:
+    """Issue 14.7: the committee's own "Robin Lead" stepped out there; here Robin Lead keeps the case,
+    and the committee's note is shown as coming from its key, never as written here."""
+    from cocdesk.service.access import AccessService
+    from cocdesk.service.team import TeamService
+    from tests.tui.demo_app import open_case
+    from tests.tui.test_team_flow import whole_case
+
+    case_id = CaseService(committee).add_report(sample_report())
+    CaseService(committee).add_note(case_id, "the committee's note")
+    TeamService(committee).add_member("Robin Lead", Role.RESPONDER, "their robin's words", FAST_FOR_TESTS)
+    there = Desk.open(tmp_path / "committee")
+    AccessService(there.unlock("Robin Lead", "their robin's words")).declare_conflict(case_id)
+    there.close()
+    fingerprint = HandoffService(committee).fingerprint()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await to_handoff(pilot)
+        await press(pilot, "k")
+        await answer(pilot, "~/robin.pub")
+        robin = parse_public_key((home / "robin.pub").read_text(), "robin.pub")
+        HandoffService(committee).export(robin, home / "in.sealed")
+        await press(pilot, "i")
+        await answer(pilot, "~/in.sealed")
+        await press(pilot, "y")
+        said = "C-0008: the sender's record says Robin Lead stepped out there (not applied here)."
+        assert said in result(app)
+        await press(pilot, "escape")
+        app.clear_notifications()
+        await open_case(pilot, "C-0008")  # Robin Lead still holds it
+        shown = await whole_case(pilot)
+        assert f"Alex (via bundle from {fingerprint}):" in shown
+        assert "Stepped out elsewhere (a bundle's record, not applied here):" in shown
+        assert f"Robin Lead (stepped out at the sender of a bundle, key {fingerprint})" in shown
+        assert "Stepped out (conflict of interest" not in shown
+
+
 async def test_a_damaged_bundle_is_refused_on_screen(app: CocdeskApp, home: Path, committee: Session) -> None:
     (home / "junk.sealed").write_bytes(b"cocdesk-bundle/1" + b"\0" * 40)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -113,3 +113,23 @@ def test_a_ban_in_a_case_the_exporter_stepped_out_of_is_counted_not_read(
     written = BanlistService(team.sessions["Jo"]).export(key_of(next_year), tmp_path / "ban.sealed")
     assert (written.cases, written.left_out) == (0, 1)
     assert written.people == 0
+
+
+def test_a_list_is_never_sealed_to_a_member_who_stepped_out_of_a_banned_case(
+    team: Team, tmp_path: Path
+) -> None:
+    """Issue 14.8: the rule bundles keep, by key: Kim stepped out of the banned case."""
+    from cocdesk.errors import NotAMember
+    from cocdesk.service.access import AccessService
+
+    banned = decided(team, "Sam Banned", "", BAN)
+    warned = decided(team, "Pat Warned", "", WARN)
+    AccessService(team.sessions["Jo"]).declare_conflict(warned)  # a case the list does not name
+    AccessService(team.sessions["Kim"]).declare_conflict(banned)
+    before = dump(team.sessions[LEAD])
+    with pytest.raises(NotAMember, match=f"^that key belongs to a member who stepped out of {banned}$"):
+        BanlistService(team.sessions[LEAD]).export(key_of(team.sessions["Kim"]), tmp_path / "kim.sealed")
+    assert not (tmp_path / "kim.sealed").exists()
+    assert dump(team.sessions[LEAD]) == before
+    written = BanlistService(team.sessions[LEAD]).export(key_of(team.sessions["Jo"]), tmp_path / "jo.sealed")
+    assert written.cases == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cocdesk.domain.merge import Conflict, digest, merge
@@ -49,11 +49,24 @@ def test_notes_are_a_union_in_order() -> None:
     assert m.take == {"notes": [{"text": "a"}, {"text": "b"}, {"text": "c"}]}
 
 
+def test_a_held_field_is_never_taken_only_kept_beside_ours() -> None:
+    """Held: the bundle's value would move the case back (issue 14.3); three-way alone would take it."""
+    old, ours = {"status": "reported"}, {"status": "decided", "actions": ["ban"]}
+    m = merge(
+        {"facts": ours}, {"facts": old}, {"facts": digest(ours)}, (), SRC, AT, held=frozenset({"facts"})
+    )
+    assert m.take == {}
+    assert m.conflicts == (Conflict("facts", old, SRC, AT),)
+    assert merge({"facts": ours}, {"facts": old}, {"facts": digest(ours)}, (), SRC, AT).take == {"facts": old}
+
+
 values = st.dictionaries(
     st.sampled_from("abcd"), st.one_of(st.integers(0, 3), st.text(max_size=3)), max_size=4
 )
 
 
+# No deadline: under a full parallel run one example can take longer than 200 ms.
+@settings(deadline=None)
 @given(values, values, values)
 def test_merging_the_same_bundle_twice_changes_nothing_the_second_time(
     here: dict[str, object], incoming: dict[str, object], old: dict[str, object]
@@ -65,6 +78,8 @@ def test_merging_the_same_bundle_twice_changes_nothing_the_second_time(
     assert not second.changed and second.base == first.base
 
 
+# No deadline: under a full parallel run one example can take longer than 200 ms.
+@settings(deadline=None)
 @given(values, values, values)
 def test_no_value_from_either_side_is_lost(
     here: dict[str, object], incoming: dict[str, object], old: dict[str, object]

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from cocdesk.domain.roles import Role
-from cocdesk.domain.status import CaseFacts, Status, facts_from, refusal
+from cocdesk.domain.status import CaseFacts, Status, facts_from, refusal, stage
 from cocdesk.domain.steps import Appeal, Attendee, ChosenAction, Decision, Meeting, Outcome, Steps, Talk
 
 MEETING = "at least two members present who declared no conflict of interest"
@@ -317,3 +317,24 @@ def test_every_refusal_is_a_sentence_a_person_can_act_on() -> None:
     for reason in seen:
         assert reason.strip() == reason and reason[0].islower() and len(reason.split()) >= 4, reason
         assert "_" not in reason and "Status." not in reason and "None" not in reason, reason
+
+
+def test_every_move_of_the_journey_takes_a_case_further_along() -> None:
+    """A merge never moves a case to a smaller stage (issue 14.3): each real move is a larger one."""
+    received = Appeal("2026-05-09", "I disagree", Status.CLOSED.value)
+    answered = replace(received, answer="it stands", answered_at="2026-05-10T10:00:00Z")
+    journey = [
+        (Status.REPORTED, Steps()),
+        (Status.IN_REVIEW, Steps()),
+        (Status.DECIDED, Steps()),
+        (Status.COMMUNICATED, Steps()),
+        (Status.CLOSED, Steps()),
+        (Status.CLOSED, Steps(appeal=received)),
+        (Status.APPEALED, Steps(appeal=received)),
+        (Status.APPEALED, Steps(appeal=answered)),
+        (Status.CLOSED, Steps(appeal=answered)),
+    ]
+    stages = [stage(status, steps) for status, steps in journey]
+    assert stages == sorted(stages) and len(set(stages)) == len(stages)
+    assert stage(Status.REFERRED, Steps()) > stage(Status.IN_REVIEW, Steps())
+    assert stage(Status.CLOSED, Steps()) > stage(Status.IN_REVIEW, Steps())  # escrow

@@ -72,7 +72,8 @@ def test_a_case_arrives_whole_and_the_other_vault_verifies(
     assert here.report == there.report
     assert [n.text for n in here.notes] == [f"note {marker}"]
     assert here.summary.status == there.summary.status
-    assert any("report taken" in t.what and "(PyColorado 2026)" in t.who for t in here.timeline)
+    via = f"(PyColorado 2026, via bundle from {HandoffService(session).fingerprint()})"
+    assert any("report taken" in t.what and via in t.who for t in here.timeline)
     assert verify(committee) == []
     assert verify(session) == []
 
@@ -146,6 +147,55 @@ def test_an_old_bundle_does_not_undo_a_newer_edit(
     c.update_report(theirs.id, replace(c.open_case(theirs.id).report, location="newer"))
     HandoffService(committee).import_(old)
     assert c.open_case(theirs.id).report.location == "newer"
+
+
+def test_a_late_bundle_leaves_newer_copies_alone_and_still_brings_its_new_cases(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """Per key and per case: the older bundle's copy of C-0001 is refused, its C-0002 is taken."""
+    cases = CaseService(session)
+    first_id = cases.add_report(sample_report())
+    second_id = cases.add_report(sample_report(location="elsewhere"))
+    late = send(session, committee, tmp_path / "late.sealed")
+    cases.update_report(first_id, replace(cases.open_case(first_id).report, location="corrected"))
+    HandoffService(committee).import_(send(session, committee, tmp_path / "new.sealed", [first_id]))
+
+    done = HandoffService(committee).import_(late)
+
+    assert done.refused == [(first_id, "older than the copy already taken in from this key: nothing changed")]
+    assert [theirs for _, theirs in done.added] == [second_id]
+    uid = cases.row(first_id).uid
+    theirs = case_store.by_uid(committee.db, committee.event_keys, uid)
+    assert theirs is not None
+    assert CaseService(committee).open_case(theirs.id).report.location == "corrected"
+    assert verify(committee) == []
+
+
+def test_a_newer_bundle_that_changes_nothing_is_up_to_date_and_keeps_the_retention_clock(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    HandoffService(committee).import_(send(session, committee, tmp_path / "1.sealed"))
+    theirs = CaseService(committee).list_cases()[0]
+    done = HandoffService(committee).import_(send(session, committee, tmp_path / "2.sealed"))
+    assert done.updated == [] and len(done.unchanged) == 1
+    assert CaseService(committee).list_cases()[0].updated_at == theirs.updated_at
+    assert HandoffService(committee).import_((tmp_path / "1.sealed").read_bytes()).refused != []
+
+
+def test_a_bundle_in_the_format_without_numbers_is_refused(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    CaseService(session).add_report(sample_report())
+    blob = send(session, committee, tmp_path / "b.sealed")
+
+    def older(data: dict[str, Any]) -> None:
+        data["format"] = "cocdesk-bundle/2"
+        del data["seq"]
+
+    forged = reseal(blob, committee, session.private_key, older)
+    with pytest.raises(IntegrityFailure, match="made by an older cocdesk, without a bundle number"):
+        HandoffService(committee).import_(forged)
 
 
 @pytest.mark.parametrize(
@@ -227,7 +277,12 @@ def test_a_decided_case_carries_its_decision_and_status(
     done = HandoffService(committee).import_(send(lead, committee, tmp_path / "d.sealed"))
     here = CaseService(committee).open_case(done.added[0][0])
     assert here.summary.status.value == "decided"
-    assert here.steps.decision == team.cases(LEAD).open_case(case_id).steps.decision
+    decision = team.cases(LEAD).open_case(case_id).steps.decision
+    assert decision is not None
+    # Who decided is the sender's word: shown with the key that brought it.
+    assert here.steps.decision == replace(
+        decision, by=f"{LEAD} (via bundle from {HandoffService(lead).fingerprint()})"
+    )
     assert here.steps.decision is not None and here.steps.decision.codes == ACTIONS.codes
     row = CaseService(committee).row(done.added[0][0])
     assert row.actions == ("warning", "avoid-contact")
@@ -399,18 +454,45 @@ def test_a_stranger_fills_in_nothing_of_an_existing_case(
     assert dump(session) == before
 
 
-def test_a_conflict_of_interest_travels_with_the_case(team: Team, committee: Session, tmp_path: Path) -> None:
-    """Kim stepped out of the case at the event: the committee's Kim is not given it either."""
+def test_a_conflict_of_interest_travels_as_the_senders_record(
+    team: Team, committee: Session, tmp_path: Path
+) -> None:
+    """Kim stepped out of the case at the event: the committee sees that record, and its own
+    Kim (a name is not a member) is not stepped out by the bundle; she declares it here."""
     lead = team.sessions[LEAD]
     case_id = team.cases(LEAD).add_report(sample_report())
     AccessService(team.sessions["Kim"]).declare_conflict(case_id)
     TeamService(committee).add_member("Kim", Role.RESPONDER, "kim at the committee", FAST_FOR_TESTS)
-    theirs = HandoffService(committee).import_(send(lead, committee, tmp_path / "b.sealed")).added[0][0]
-    kim_id = member_store.by_name(committee.db, "Kim")
-    assert kim_id is not None
-    assert kim_id.id in recused_now(committee, theirs)
-    assert case_store.sealed_key(committee.db, theirs, kim_id.id) is None
+    done = HandoffService(committee).import_(send(lead, committee, tmp_path / "b.sealed"))
+    theirs = done.added[0][0]
+    assert done.stepped_out_there == [(theirs, "Kim")]
+    kim = member_store.by_name(committee.db, "Kim")
+    assert kim is not None
+    assert recused_now(committee, theirs) == set()
+    fingerprint = HandoffService(lead).fingerprint()
+    assert CaseService(committee).open_case(theirs).stepped_out_elsewhere == (
+        f"Kim (stepped out at the sender of a bundle, key {fingerprint})",
+    )
     assert verify(committee) == []
+    again = HandoffService(committee).import_(send(lead, committee, tmp_path / "c.sealed"))
+    assert again.stepped_out_there == [] and again.updated == []
+
+
+def test_a_bundle_naming_the_member_who_takes_it_in_does_not_stop_them(
+    session: Session, committee: Session, tmp_path: Path
+) -> None:
+    """A name in a bundle is not a member here: Robin takes in a case "Robin stepped out of"."""
+    CaseService(committee).add_report(sample_report())
+    TeamService(committee).add_member(LEAD, Role.LEAD, "their robin's passphrase", FAST_FOR_TESTS)
+    there = Desk.open(tmp_path / "committee")
+    AccessService(there.unlock(LEAD, "their robin's passphrase")).declare_conflict("C-0001")
+    there.close()
+    done = HandoffService(session).import_(send(committee, session, tmp_path / "b.sealed"))
+    here = done.added[0][0]
+    assert done.stepped_out_there == [(here, LEAD)]
+    assert case_store.sealed_key(session.db, here, session.member_id) is not None
+    assert CaseService(session).open_case(here).report == CaseService(committee).open_case("C-0001").report
+    assert verify(session) == []
 
 
 def test_a_case_is_never_handed_to_the_key_of_someone_who_stepped_out(team: Team, tmp_path: Path) -> None:
@@ -447,6 +529,7 @@ def test_two_laptops_of_the_same_event_keep_each_others_timeline(tmp_path: Path)
     CaseService(ana).add_report(sample_report())
     theirs = HandoffService(bo).import_(send(ana, bo, tmp_path / "x.sealed")).added[0][0]
     whats = [(t.who, t.what) for t in CaseService(bo).open_case(theirs).timeline]
-    assert ("Ana (PyColorado 2026)", "report taken") in whats
+    via = HandoffService(ana).fingerprint()
+    assert (f"Ana (PyColorado 2026, via bundle from {via})", "report taken") in whats
     for d in made:
         d.close()

@@ -184,6 +184,10 @@ class CaseScreen(Screen[None]):
             if a.recused:
                 lines.append(f"Stepped out (conflict of interest, no reason asked): {', '.join(a.recused)}")
             lines += [f"Opened by {who}: {n}×, last {when(at)}" for who, n, at in a.opened]
+            if view.stepped_out_elsewhere:
+                # The sender's record only: nobody here was stepped out by it.
+                lines.append("Stepped out elsewhere (a bundle's record, not applied here):")
+                lines += [f"• {said}" for said in view.stepped_out_elsewhere]
             section("Who has access", lines)
         section("Timeline", [f"{when(t.at)}  {t.who}: {t.what}" for t in view.timeline])
         return out

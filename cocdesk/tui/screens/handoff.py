@@ -33,8 +33,10 @@ b writes a bundle of the cases you hold (or the ones you name), sealed to the
 public key in a file you choose. i takes in a bundle sealed to you: first it says
 whose key sealed it (check the fingerprint with the sender); then new cases are
 added, ones already here are updated, and where both sides changed the same
-thing, both versions are kept and shown on the case. Importing twice changes
-nothing. w (a lead or the chair) writes next year's ban list: only keyed tags
+thing, both versions are kept and shown on the case. Importing twice, or an
+older bundle from the same key, changes nothing. Names, notes and steps in a
+bundle are its sender's word: shown with the key that brought them, and nobody
+here is stepped out of a case by one. w (a lead or the chair) writes next year's ban list: only keyed tags
 of people under a ban, sealed to next year's holder. c checks a name against a
 ban list sealed to you: yes or no, nothing more.
 """
@@ -297,6 +299,11 @@ def _imported(done: Imported) -> str:
     lines += [f"Added {here} (their {theirs})." for here, theirs in done.added]
     lines += [f"Updated {here} (their {theirs})." for here, theirs in done.updated]
     lines += [f"{here}: both versions of {field} kept (see the case)." for here, field in done.conflicts]
+    lines += [f"Not taken in: their {theirs}: {why}." for theirs, why in done.refused]
+    lines += [
+        f"{here}: the sender's record says {name} stepped out there (not applied here)."
+        for here, name in done.stepped_out_there
+    ]
     if done.unchanged:
         lines.append(f"{len(done.unchanged)} case(s) already up to date.")
     return "\n".join(lines)
