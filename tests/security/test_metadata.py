@@ -19,7 +19,6 @@ who opened or exported which case (sealed under the event key).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ from cocdesk.service.steps import StepService
 from cocdesk.vault.aead import NONCE_BYTES
 from cocdesk.vault.kdf import FAST_FOR_TESTS
 from cocdesk.vault.padding import is_bucket
-from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report
+from tests.conftest import FROZEN, LEAD, LEAD_PASSPHRASE, sample_report, use_fast_kdf
 from tests.security.attacker import attacker
 
 PLAIN = "plain: readable as it is"
@@ -135,11 +134,17 @@ READS = ("case.opened", "case.exported")
 
 
 @pytest.fixture(scope="module")
-def vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A vault with a bit of everything: a team of four (one removed), reports of every shape
     (named and anonymous reporters, one and three reported people, a long account), notes,
     a decision, a recusal, drafts, and reads (opened, exported) by different members."""
     folder = tmp_path_factory.mktemp("metadata") / "vault"
+    with pytest.MonkeyPatch.context() as mp:
+        use_fast_kdf(mp)  # (module-scoped: built before the per-test fixture lowers the floor)
+        return _build(folder)
+
+
+def _build(folder: Path) -> Path:
     desk = Desk.create(
         folder, "PyColorado 2026", LEAD, LEAD_PASSPHRASE, params=FAST_FOR_TESTS, clock=lambda: FROZEN
     )
