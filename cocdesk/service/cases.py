@@ -350,7 +350,7 @@ class CaseService:
         case_store.check_manifest(row, blobs)
         # An older ciphertext put back in place of a field opens under the same key: the
         # vault's seal says it is not the one last written.
-        seal.check_case(self._db, self.session.event_keys, case_id)
+        seal.check_case(self._db, self.session.event_keys, case_id, blobs)
         return {name: decode_value(open_field(key, case_id, name, blob)) for name, blob in blobs.items()}
 
     def _open_case(

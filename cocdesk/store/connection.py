@@ -29,6 +29,9 @@ class CommitHook(Protocol):
 
     def before_commit(self, db: sqlite_utils.Database) -> None: ...
 
+    def end(self, db: sqlite_utils.Database) -> None:
+        """After the transaction, committed or rolled back."""
+
     def take_failure(self) -> Exception | None:
         """The error a hook raised inside SQLite (which reports it only as a generic error)."""
 
@@ -113,6 +116,9 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         if isinstance(exc, sqlite3.OperationalError):
             raise _busy(exc) from None
         raise
+    finally:
+        if hook is not None:
+            hook.end(db)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 def canonical(values: Iterable[object]) -> bytes:
     """Length-prefix every value, so ("ab", "c") and ("a", "bc") differ."""
-    out = bytearray()
+    out: list[bytes] = []
     for value in values:
         if value is None:
             raw = b"\xff"
@@ -15,5 +15,5 @@ def canonical(values: Iterable[object]) -> bytes:
             raw = b"b" + value
         else:
             raw = b"s" + str(value).encode("utf-8")
-        out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
+        out += (len(raw).to_bytes(4, "big"), raw)
+    return b"".join(out)

@@ -30,6 +30,7 @@ import json
 import sqlite3
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -55,12 +56,13 @@ TABLES = {
     "event_keys": "SELECT member_id, sealed FROM event_keys ORDER BY member_id",
 }
 CASE_PARTS = ("case_fields", "case_keys", "blind_index", "recusals")
-_PART_ROWS = {
-    "case_fields": "SELECT field, ciphertext FROM case_fields WHERE case_id = ? ORDER BY field",
-    "case_keys": "SELECT member_id, sealed FROM case_keys WHERE case_id = ? ORDER BY member_id",
-    "blind_index": "SELECT tag FROM blind_index WHERE case_id = ? ORDER BY tag",
-    "recusals": "SELECT member_id, at, mac FROM recusals WHERE case_id = ? ORDER BY member_id",
-}
+# Everything stored for a case besides its record and fields, in one read, in a fixed order.
+_OTHER_PARTS = (
+    "SELECT 1, member_id, sealed, NULL FROM case_keys WHERE case_id = ?1 "
+    "UNION ALL SELECT 2, tag, NULL, NULL FROM blind_index WHERE case_id = ?1 "
+    "UNION ALL SELECT 3, member_id, at, mac FROM recusals WHERE case_id = ?1 "
+    "ORDER BY 1, 2"
+)
 ROLLED_BACK = {
     "cases": "the cases are not the ones this vault last sealed: a case's rows were put back "
     "from an older copy of the file, or a case was removed",
@@ -73,17 +75,36 @@ ROLLED_BACK = {
 
 
 # -- hashing --------------------------------------------------------------------------
-def case_state(db: sqlite_utils.Database, keys: EventKeys, case_id: str) -> bytes | None:
-    """The keyed hash of everything stored for one case (None if it has no row)."""
-    row = db.execute(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = ?", [case_id]).fetchone()
+def case_state(
+    db: sqlite_utils.Database, keys: EventKeys, case_id: str, fields: Mapping[str, bytes] | None = None
+) -> bytes | None:
+    """The keyed hash of everything stored for one case (None if it has no row).
+
+    `fields`: the case's sealed fields as the caller just read them (spares a read).
+    """
+    return _states(db, keys, case_id, fields)[0]
+
+
+def _states(
+    db: sqlite_utils.Database, keys: EventKeys, case_id: str, fields: Mapping[str, bytes] | None = None
+) -> tuple[bytes | None, bytes | None]:
+    """(the case's state as its rows are now, the state stored with it): one read of the record."""
+    row = db.execute(f"SELECT {CASE_COLUMNS}, state FROM cases WHERE id = ?", [case_id]).fetchone()
     if row is None:
-        return None
-    parts: list[object] = ["case", *row]
-    for part in CASE_PARTS:
-        rows = db.execute(_PART_ROWS[part], [case_id]).fetchall()
-        parts.extend((part, len(rows)))
-        parts.extend(value for r in rows for value in r)
-    return keys.state_hash(canonical(parts))
+        return None, None
+    if fields is None:
+        fields = {str(f): bytes(c) for f, c in db.execute(_FIELDS, [case_id])}
+    others = db.execute(_OTHER_PARTS, [case_id]).fetchall()
+    parts: list[object] = ["case", *row[:-1], len(fields)]
+    for name in sorted(fields):
+        parts += (name, fields[name])
+    parts.append(len(others))
+    for other in others:
+        parts += other
+    return keys.state_hash(canonical(parts)), _state_value(row[-1])
+
+
+_FIELDS = "SELECT field, ciphertext FROM case_fields WHERE case_id = ?"
 
 
 def table_state(db: sqlite_utils.Database, keys: EventKeys, table: str) -> bytes:
@@ -93,11 +114,6 @@ def table_state(db: sqlite_utils.Database, keys: EventKeys, table: str) -> bytes
 
 def _as_int(state: bytes | None) -> int:
     return int.from_bytes(state, "big") if state else 0
-
-
-def _stored_state(db: sqlite_utils.Database, case_id: str) -> bytes | None:
-    row = db.execute("SELECT state FROM cases WHERE id = ?", [case_id]).fetchone()
-    return _state_value(row[0]) if row else None
 
 
 def _state_value(stored: object) -> bytes | None:
@@ -209,20 +225,23 @@ def check(db: sqlite_utils.Database, keys: EventKeys) -> None:
         raise IntegrityFailure(found[0])
 
 
-def check_case(db: sqlite_utils.Database, keys: EventKeys, case_id: str) -> None:
-    """Raise IntegrityFailure unless the case's rows are the ones cocdesk last wrote."""
-    if needs_establishing(db) or _touched_now(db, f"c:{case_id}"):
+def check_case(
+    db: sqlite_utils.Database, keys: EventKeys, case_id: str, fields: Mapping[str, bytes] | None = None
+) -> None:
+    """Raise IntegrityFailure unless the case's rows are the ones cocdesk last wrote.
+
+    `fields`: the case's sealed fields, if the caller just read them all.
+    """
+    if _touched_now(db, case_id):
         return  # (changed in this transaction: its state before was checked at the first change)
-    stored = _stored_state(db, case_id)
-    actual = case_state(db, keys, case_id)
-    if actual is not None and (stored is None or not same(actual, stored)):
+    actual, stored = _states(db, keys, case_id, fields)
+    if actual is not None and (stored is None or not same(actual, stored)) and not needs_establishing(db):
         raise IntegrityFailure(case_problem(case_id))
 
 
-def _touched_now(db: sqlite_utils.Database, what: str) -> bool:
-    if db not in _keepers or not db.conn.in_transaction:
-        return False
-    return db.execute("SELECT 1 FROM temp.cocdesk_touched WHERE what = ?", [what]).fetchone() is not None
+def _touched_now(db: sqlite_utils.Database, case_id: str) -> bool:
+    keeper = _keepers.get(db)
+    return keeper is not None and keeper.writing and case_id in keeper.before
 
 
 # -- keeping it current --------------------------------------------------------------------
@@ -235,6 +254,7 @@ class _Keeper:
     # Per transaction: each touched case's state before its first change.
     before: dict[str, int] = field(default_factory=dict)
     sealed: Seal | None = None  # the seal as this transaction found it (read and checked once)
+    writing: bool = False  # inside `write` (not a read, nor a change made outside cocdesk)
     failure: IntegrityFailure | None = None
 
     def first_touch(self, db: sqlite_utils.Database, what: str) -> int:
@@ -244,11 +264,11 @@ class _Keeper:
             if needs_establishing(db):
                 return 0
             if kind == "c":
-                stored = _stored_state(db, name)
-                actual = case_state(db, self.keys, name)
+                actual, stored = _states(db, self.keys, name)
                 if actual is not None and (stored is None or not same(actual, stored)):
                     raise IntegrityFailure(case_problem(name))
-                self.before[name] = _as_int(stored)
+                if self.writing:
+                    self.before[name] = _as_int(stored)
             else:
                 sealed = self._seal(db)
                 if sealed is not None and not same(table_state(db, self.keys, name), sealed.tables[name]):
@@ -263,6 +283,13 @@ class _Keeper:
         # Only what this transaction changes is sealed: a change made on this connection
         # outside `write` (never by cocdesk) stays unsealed, and so is caught.
         db.execute("DELETE FROM temp.cocdesk_touched")
+        self.before.clear()
+        self.sealed = None
+        self.writing = True
+
+    def end(self, db: sqlite_utils.Database) -> None:
+        """The write transaction committed or rolled back."""
+        self.writing = False
         self.before.clear()
         self.sealed = None
 
